@@ -1,0 +1,58 @@
+# todo-api — the two commands are `make run` and `make test`; see README.md.
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all build deps run test unit integration bench bench-smoke fuzz format lint install clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Local stack: PostgreSQL under .run/, migrations, the pool, nginx on https://localhost:8443.
+run: build
+	/usr/bin/python3 scripts/devstack.py run
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j 1
+
+unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L unit
+
+integration: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L integration
+
+bench: build
+	/usr/bin/python3 bench/run_bench.py
+
+bench-smoke: build
+	/usr/bin/python3 bench/run_bench.py --smoke
+
+format:
+	clang-format -i src/*.cpp src/*.h tests/unit/*.cpp
+
+lint: build
+	clang-tidy -p $(BUILD_DIR) --quiet src/*.cpp
+	cppcheck --enable=warning,performance,portability --std=c++20 --error-exitcode=1 \
+	  --suppress=missingIncludeSystem --inline-suppr -q src/
+
+install: build
+	install -D -m 0755 $(BUILD_DIR)/todo-api $(DESTDIR)$(PREFIX)/bin/todo-api
+	install -D -m 0644 systemd/todo-api.service $(DESTDIR)/etc/systemd/system/todo-api.service
+	install -D -m 0644 systemd/todo-api.socket $(DESTDIR)/etc/systemd/system/todo-api.socket
+	install -D -m 0644 nginx/todo-api.conf $(DESTDIR)/etc/nginx/sites-available/todo-api.conf
+	install -d $(DESTDIR)$(PREFIX)/share/todo-api/sql
+	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/todo-api/sql/
+	install -D -m 0640 .env.example $(DESTDIR)/etc/todo-api/env.example
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,61 @@
+// The request/response model the handlers see. One Request and one Response
+// object live for a worker's whole life and are clear()ed between requests, so
+// their buffers are reused instead of reallocated per request.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+enum class Method : std::uint8_t { get, head, post, put, patch, del, options, other };
+
+Method parse_method(std::string_view text);
+std::string_view method_name(Method m);
+
+struct Request {
+  Method method = Method::other;
+  std::string path;   // decoded nothing: the raw path of the URI, without the query
+  std::string query;  // raw QUERY_STRING
+  std::string request_id;
+  std::string authorization;
+  std::string content_type;
+  std::string if_match;
+  std::string if_none_match;
+  std::string origin;
+  std::string access_control_request_method;
+  std::int64_t content_length = 0;
+  std::string body;
+
+  void clear();
+};
+
+struct FieldError {
+  std::string field;
+  std::string message;
+};
+
+struct Response {
+  int status = 200;
+  std::string body;  // JSON text (empty for 204/304)
+  std::vector<std::pair<std::string, std::string>> headers;  // besides the fixed ones
+
+  void clear();
+  void add_header(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+  }
+};
+
+// API.md §1 error body: {"detail": ..., "code": ...[, "errors": [...]]}.
+// `code` is derived from the status.
+void set_error(Response& res, int status, std::string_view detail,
+               const std::vector<FieldError>& errors = {});
+std::string_view error_code_for(int status);
+std::string_view reason_phrase(int status);
+
+// Appends `text` as a JSON string literal (quotes included) to `out`.
+void append_json_string(std::string& out, std::string_view text);
+
+// The media type of a Content-Type header, lowercased, without parameters.
+std::string media_type(std::string_view content_type);

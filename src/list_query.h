@@ -1,0 +1,44 @@
+// Query-string parsing for the list and bulk-delete routes (API.md §4 "List query
+// parameters" and the aliases of §5). Pure code.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+enum class SortKey { created_at, updated_at, due_at, priority, title };
+
+struct ListQuery {
+  std::optional<bool> completed;     // `completed`, or `status` pending/completed
+  std::optional<std::string> priority;  // "low" | "medium" | "high"
+  std::optional<std::string> tag;       // matched case-insensitively
+  std::optional<std::string> q;         // <= 200 code points, matched literally
+  std::optional<std::string> due_before;  // normalized RFC 3339
+  std::optional<std::string> due_after;   // normalized RFC 3339
+  bool overdue = false;
+  SortKey sort = SortKey::created_at;
+  bool descending = true;
+  int limit = 50;
+  int offset = 0;
+};
+
+struct QueryError {
+  std::string parameter;  // the offending parameter's name as sent
+  std::string message;
+};
+
+// Accepts the aliases `search` (= q), `sort_by` (= sort), `order` (asc|desc) and the
+// sort aliases `created`, `due_date`. Unknown parameters or bad values -> error.
+std::optional<QueryError> parse_list_query(std::string_view query_string, ListQuery& out);
+
+// DELETE /api/tasks?completed=true. `completed` absent or false -> 422 (`validation`
+// is set true), other bad values or unknown parameters -> 400.
+struct BulkDeleteError {
+  bool validation = false;
+  QueryError error;
+};
+std::optional<BulkDeleteError> parse_bulk_delete_query(std::string_view query_string);
+
+// Percent-decodes a URI component ('+' is a space only when `plus_is_space`).
+// Returns false on a malformed escape.
+bool percent_decode(std::string_view in, std::string& out, bool plus_is_space);
