@@ -38,3 +38,12 @@ bool method_allowed(Endpoint e, Method m);
 std::string_view allow_header(Endpoint e);
 // Health, OpenAPI and preflight need no token.
 bool requires_auth(Endpoint e, Method m);
+
+// Every canonical route with its methods, for the OpenAPI completeness test and the
+// docs: {"/api/tasks/{id}", "GET, PUT, PATCH, DELETE"} and so on. Aliases are not
+// listed; they fold onto these.
+struct RouteTemplate {
+  const char* path;
+  Endpoint endpoint;
+};
+const RouteTemplate* route_templates(int& count);
