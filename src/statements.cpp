@@ -9,7 +9,8 @@
 namespace {
 
 // RFC 3339, UTC, milliseconds (API.md §1).
-#define TODO_TS(col) "to_char(" col " at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24\":\"MI\":\"SS.MS\"Z\"')"
+#define TODO_TS(col) \
+  "to_char(" col " at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24\":\"MI\":\"SS.MS\"Z\"')"
 
 // The task object of API.md §3, in its key order, as JSON text, from a row `t`.
 // user_id is never returned.
