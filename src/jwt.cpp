@@ -11,6 +11,17 @@ namespace {
 
 constexpr double kMaxTime = 9007199254740992.0;  // 2^53: beyond it, not a real time
 
+// A header value for the log: quoted, at most 64 bytes, printable ASCII only (the
+// token is attacker-chosen text).
+std::string quoted(const char* value) {
+  std::string out = "\"";
+  for (const char* p = value; *p != '\0' && out.size() <= 64; ++p) {
+    out.push_back(*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' ? *p : '?');
+  }
+  if (out.size() > 64) out += "...";
+  return out + "\"";
+}
+
 JwtResult fail(JwtError error, std::string reason) {
   JwtResult r;
   r.error = error;
@@ -146,13 +157,12 @@ JwtResult check_signature(JwsAlg alg, const cJSON* header, std::string_view sign
     if (verify_asymmetric(key, alg, signing_input, signature)) return fail(JwtError::ok, {});
   }
   if (kid != nullptr && !kid_found) {
-    return fail(JwtError::unknown_kid, std::string("unknown kid \"") + kid->valuestring + "\"");
+    return fail(JwtError::unknown_kid, "unknown kid " + quoted(kid->valuestring));
   }
   if (!tried) {
-    return fail(
-        kid ? JwtError::bad_alg : JwtError::no_key,
-        name + (kid ? " is not allowed for the key of kid \"" + std::string(kid->valuestring) + "\""
-                    : " fits no key of the JWKS"));
+    return fail(kid ? JwtError::bad_alg : JwtError::no_key,
+                name + (kid ? " is not allowed for the key of kid " + quoted(kid->valuestring)
+                            : " fits no key of the JWKS"));
   }
   return fail(JwtError::bad_signature, name + " signature does not verify");
 }
@@ -187,8 +197,7 @@ JwtResult verify_jwt(std::string_view token, const JwtKeys& keys, std::int64_t n
   if (!cJSON_IsString(alg_item)) return fail(JwtError::malformed, "alg missing or not a string");
   const std::optional<JwsAlg> alg = parse_jws_alg(alg_item->valuestring);
   if (!alg)
-    return fail(JwtError::bad_alg,
-                std::string("alg \"") + alg_item->valuestring + "\" not accepted");
+    return fail(JwtError::bad_alg, "alg " + quoted(alg_item->valuestring) + " not accepted");
   if (cJSON_GetObjectItemCaseSensitive(header.get(), "crit") != nullptr) {
     return fail(JwtError::malformed, "crit header not supported");
   }

@@ -231,3 +231,18 @@ TEST_F(JwtAttack, MalformedStructureAndJsonAreRefused) {
             JwtError::malformed);
   EXPECT_TRUE(verify(hs(" " + claims("") + "\r\n")).ok());  // JSON whitespace is fine
 }
+
+// Header values echoed in the (log-only) reason are bounded and printable.
+TEST_F(JwtAttack, ReasonsQuoteHeaderValuesSafely) {
+  const std::string kid = std::string(200, 'k') + "\n\"}";
+  JsonPtr header{cJSON_CreateObject()};
+  cJSON_AddStringToObject(header.get(), "alg", "RS256");
+  cJSON_AddStringToObject(header.get(), "kid", kid.c_str());
+  const std::string token =
+      base64url_encode(json_text(header.get())) + "." + base64url_encode(claims("")) + ".c2ln";
+  JwtResult r = verify(token);
+  EXPECT_EQ(r.error, JwtError::unknown_kid);
+  EXPECT_LT(r.reason.size(), 90u);
+  EXPECT_EQ(r.reason.find('\n'), std::string::npos);
+  EXPECT_EQ(r.reason.rfind("...\""), r.reason.size() - 4);
+}
