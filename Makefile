@@ -1,4 +1,5 @@
 # todo-api — the two commands are `make run` and `make test`; see README.md.
+SHELL := /bin/bash
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
@@ -37,6 +38,20 @@ bench: build
 bench-smoke: build
 	/usr/bin/python3 bench/run_bench.py --smoke
 
+# Each libFuzzer target runs FUZZ_SECONDS under ASan+UBSan, from its seed corpus.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DTODO_FUZZ=ON >/dev/null
+	cmake --build build-fuzz -j $(JOBS)
+	@for target in build-fuzz/fuzz_*; do \
+	  name=$$(basename $$target); mkdir -p build-fuzz/corpus/$$name; \
+	  echo "== $$name ($(FUZZ_SECONDS) s)"; \
+	  $$target -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	    build-fuzz/corpus/$$name $$( [ -d fuzz/seeds/$$name ] && echo fuzz/seeds/$$name ) 2>&1 \
+	    | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' ; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
+
 format:
 	clang-format -i src/*.cpp src/*.h tests/unit/*.cpp
 
@@ -55,4 +70,4 @@ install: build
 	install -D -m 0640 .env.example $(DESTDIR)/etc/todo-api/env.example
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-fuzz

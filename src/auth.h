@@ -45,6 +45,6 @@ class Authenticator {
 };
 
 // `todo-api token`: an HS256 token signed with `secret`. Returns "" on failure.
-std::string mint_hs256_token(std::string_view secret, std::string_view sub,
-                             std::string_view email, std::int64_t now, std::int64_t ttl_seconds,
+std::string mint_hs256_token(std::string_view secret, std::string_view sub, std::string_view email,
+                             std::int64_t now, std::int64_t ttl_seconds,
                              std::string_view issuer = {}, std::string_view audience = {});

@@ -13,12 +13,12 @@ struct Config {
   bool db_prepared = true;
 
   // Authentication (API.md §2)
-  std::string jwt_secret;        // JWT_SECRET, else BETTER_AUTH_SECRET
-  std::string better_auth_url;   // BETTER_AUTH_URL (no trailing slash)
-  std::string jwks_url;          // JWT_JWKS_URL, default <BETTER_AUTH_URL>/api/auth/jwks
-  std::string jwks_file;         // JWT_JWKS_FILE
-  std::string jwt_issuer;        // JWT_ISSUER, default BETTER_AUTH_URL
-  std::string jwt_audience;      // JWT_AUDIENCE, default BETTER_AUTH_URL
+  std::string jwt_secret;       // JWT_SECRET, else BETTER_AUTH_SECRET
+  std::string better_auth_url;  // BETTER_AUTH_URL (no trailing slash)
+  std::string jwks_url;         // JWT_JWKS_URL, default <BETTER_AUTH_URL>/api/auth/jwks
+  std::string jwks_file;        // JWT_JWKS_FILE
+  std::string jwt_issuer;       // JWT_ISSUER, default BETTER_AUTH_URL
+  std::string jwt_audience;     // JWT_AUDIENCE, default BETTER_AUTH_URL
   int jwt_leeway_seconds = 30;
   int jwks_cache_ttl = 3600;
 

@@ -20,9 +20,9 @@ enum class DbStatus {
 
 struct DbResult {
   DbStatus status = DbStatus::ok;
-  PgResultPtr result;     // set when status == ok (tuples or command ok)
-  std::string sqlstate;   // set on failure, for the log
-  std::string message;    // server message, for the log only
+  PgResultPtr result;    // set when status == ok (tuples or command ok)
+  std::string sqlstate;  // set on failure, for the log
+  std::string message;   // server message, for the log only
 };
 
 class Database {
@@ -43,11 +43,13 @@ class Database {
  private:
   bool connect_now();
   void drop_connection(const char* why);
+  void note_connect_failure(const char* error);
 
   const Config& config_;
   PgConnPtr conn_;
   std::int64_t next_attempt_ms_ = 0;  // monotonic ms; no attempt before this
   std::int64_t backoff_ms_ = 0;
+  bool failure_logged_ = false;
 };
 
 std::int64_t monotonic_ms();

@@ -26,6 +26,7 @@ struct Request {
   std::string origin;
   std::string access_control_request_method;
   std::int64_t content_length = 0;
+  bool body_too_large = false;  // over MAX_BODY_BYTES: the body was not read (413)
   std::string body;
 
   void clear();
@@ -38,7 +39,7 @@ struct FieldError {
 
 struct Response {
   int status = 200;
-  std::string body;  // JSON text (empty for 204/304)
+  std::string body;                                          // JSON text (empty for 204/304)
   std::vector<std::pair<std::string, std::string>> headers;  // besides the fixed ones
 
   void clear();

@@ -9,10 +9,10 @@
 enum class SortKey { created_at, updated_at, due_at, priority, title };
 
 struct ListQuery {
-  std::optional<bool> completed;     // `completed`, or `status` pending/completed
-  std::optional<std::string> priority;  // "low" | "medium" | "high"
-  std::optional<std::string> tag;       // matched case-insensitively
-  std::optional<std::string> q;         // <= 200 code points, matched literally
+  std::optional<bool> completed;          // `completed`, or `status` pending/completed
+  std::optional<std::string> priority;    // "low" | "medium" | "high"
+  std::optional<std::string> tag;         // matched case-insensitively
+  std::optional<std::string> q;           // <= 200 code points, matched literally
   std::optional<std::string> due_before;  // normalized RFC 3339
   std::optional<std::string> due_after;   // normalized RFC 3339
   bool overdue = false;

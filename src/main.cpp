@@ -1,6 +1,125 @@
-#include <cstdio>
+// todo-api: one binary, four subcommands (SYSTEM.md). Configuration is read once,
+// here, and passed down as const Config&.
+#include <unistd.h>
 
-int main() {
-  std::puts("todo-api: under construction");
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "listen_socket.h"
+#include "log.h"
+#include "pool.h"
+#include "worker.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: todo-api [serve]                 run the FastCGI worker pool\n"
+    "       todo-api migrate [--dir DIR]     apply sql/ migrations (DATABASE_URL as owner)\n"
+    "       todo-api check-config            validate the environment, reach the database\n"
+    "       todo-api token --sub ID [--email E] [--ttl SECONDS]\n"
+    "                                        mint an HS256 token with JWT_SECRET (local trials)\n"
+    "       todo-api --version\n";
+
+bool report(const std::vector<std::string>& problems) {
+  for (const auto& p : problems) std::fprintf(stderr, "todo-api: %s\n", p.c_str());
+  return problems.empty();
+}
+
+int serve() {
+  std::vector<std::string> problems;
+  Config config = load_config(problems);
+  if (!report(problems)) return 2;
+  log_init(config, "master");
+  ListenSocket sock = open_listen_socket(config.fcgi_socket, config.fcgi_socket_mode);
+  if (sock.fd < 0) {
+    std::fprintf(stderr, "todo-api: %s\n", sock.error.c_str());
+    return 2;
+  }
+  log_info("listening", {{"socket", sock.description}, {"version", TODO_API_VERSION}});
+  int rc = run_pool(config, sock.fd, worker_main);
+  if (!sock.unix_path.empty()) unlink(sock.unix_path.c_str());
+  return rc;
+}
+
+int check_config() {
+  std::vector<std::string> problems;
+  Config config = load_config(problems);
+  if (!report(problems)) return 2;
+  log_init(config, "check-config");
+  Database db(config);
+  if (!db.ensure_connected() || !db.ping()) {
+    std::fprintf(stderr, "todo-api: DATABASE_URL: cannot reach the database (see log above)\n");
+    return 1;
+  }
+  std::puts("todo-api: configuration OK");
   return 0;
+}
+
+int token(int argc, char** argv) {
+  std::string sub, email;
+  long ttl = 3600;
+  for (int i = 2; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "todo-api token: %s needs a value\n%s", argv[i], kUsage);
+      return 2;
+    }
+    if (arg == "--sub") {
+      sub = argv[++i];
+    } else if (arg == "--email") {
+      email = argv[++i];
+    } else if (arg == "--ttl") {
+      char* end = nullptr;
+      ttl = std::strtol(argv[++i], &end, 10);
+      if (*end != '\0' || ttl <= 0) {
+        std::fprintf(stderr, "todo-api token: --ttl must be a positive number of seconds\n");
+        return 2;
+      }
+    } else {
+      std::fprintf(stderr, "todo-api token: unknown option %s\n%s", argv[i], kUsage);
+      return 2;
+    }
+  }
+  if (sub.empty() || sub.size() > 255) {
+    std::fprintf(stderr, "todo-api token: --sub is required (1..255 bytes)\n");
+    return 2;
+  }
+  std::vector<std::string> ignored;
+  Config config = load_config(ignored);
+  if (config.jwt_secret.size() < 32) {
+    std::fprintf(stderr, "todo-api token: JWT_SECRET (>= 32 bytes) is required\n");
+    return 2;
+  }
+  std::string jwt = mint_hs256_token(config.jwt_secret, sub, email, time(nullptr), ttl,
+                                     config.jwt_issuer, config.jwt_audience);
+  if (jwt.empty()) return 1;
+  std::puts(jwt.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string_view command = argc > 1 ? argv[1] : "serve";
+  if (command == "serve") return serve();
+  if (command == "check-config") return check_config();
+  if (command == "token") return token(argc, argv);
+  if (command == "--version" || command == "version") {
+    std::puts("todo-api " TODO_API_VERSION);
+    return 0;
+  }
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "todo-api: unknown command '%.*s'\n%s", static_cast<int>(command.size()),
+               command.data(), kUsage);
+  return 2;
 }

@@ -25,7 +25,7 @@ struct RouteMatch {
   std::string task_id;    // raw segment; validity (UUID) is decided last, as a 404
   std::string path_user;  // percent-decoded {user_id} of /api/{user_id}/tasks...
   bool has_path_user = false;
-  bool bare = false;      // compatibility dialect: unwrapped bodies, X-Total-Count
+  bool bare = false;  // compatibility dialect: unwrapped bodies, X-Total-Count
 };
 
 // Fills `out` (reusing its buffers). Accepts /api and /api/v1 prefixes, tasks|todos,

@@ -4,9 +4,13 @@
 
 namespace {
 constexpr std::array kStatements{
-    Statement{StatementId::ping, "ping", "select 1", 0},
+    Statement{StatementId::ping, "ping", "select 1", 0, true},
 };
 }  // namespace
 
-const Statement& statement(StatementId id) { return kStatements[static_cast<int>(id)]; }
-std::size_t statement_count() { return kStatements.size(); }
+const Statement& statement(StatementId id) {
+  return kStatements[static_cast<int>(id)];
+}
+std::size_t statement_count() {
+  return kStatements.size();
+}

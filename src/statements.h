@@ -16,6 +16,9 @@ struct Statement {
   const char* name;
   const char* sql;
   int nparams;
+  // True when running it twice is harmless: after a lost connection the worker
+  // reconnects and retries it once instead of answering 503.
+  bool idempotent;
 };
 
 // All statements, indexed by StatementId.

@@ -42,8 +42,8 @@ enum class BodyStatus {
 
 struct BodyResult {
   BodyStatus status = BodyStatus::ok;
-  std::string detail;               // human message for 400/422
-  std::vector<FieldError> errors;   // 422 only
+  std::string detail;              // human message for 400/422
+  std::vector<FieldError> errors;  // 422 only
 };
 
 BodyResult parse_task_body(std::string_view body, BodyMode mode, TaskInput& out);

@@ -1,0 +1,169 @@
+#include "dispatch.h"
+
+#include <ctime>
+
+#include "handlers.h"
+#include "log.h"
+
+Dispatcher::Dispatcher(const Config& config, Database& db, Authenticator& auth)
+    : config_(config), db_(db), auth_(auth) {}
+
+void Dispatcher::handle(const Request& req, Response& res) {
+  match_route(req.path, route_);
+  if (route_.endpoint == Endpoint::none) {
+    set_error(res, 404, "Not found");
+    return;
+  }
+  add_cors(req, res);
+  if (!method_allowed(route_.endpoint, req.method)) {
+    set_error(res, 405, "Method not allowed");
+    res.add_header("Allow", std::string(allow_header(route_.endpoint)));
+    return;
+  }
+  if (req.method == Method::options) {
+    preflight(req, res);
+    return;
+  }
+  identity_ = Identity{};
+  if (requires_auth(route_.endpoint, req.method) && !authenticate(req, res)) return;
+  if (route_.has_path_user && route_.path_user != identity_.user_id) {
+    set_error(res, 403, "This path belongs to another user");
+    return;
+  }
+  if (!check_body_headers(req, res)) return;
+
+  RequestContext ctx{config_, db_, req, res, route_, identity_};
+  switch (route_.endpoint) {
+    case Endpoint::health:
+    case Endpoint::health_ready:
+      handle_health(ctx);
+      break;
+    case Endpoint::health_live:
+      handle_health_live(ctx);
+      break;
+    case Endpoint::openapi:
+      handle_openapi(ctx);
+      break;
+    case Endpoint::me:
+      handle_me(ctx);
+      break;
+    case Endpoint::tasks:
+      handle_tasks(ctx);
+      break;
+    case Endpoint::task:
+      handle_task(ctx);
+      break;
+    case Endpoint::task_complete:
+      handle_task_complete(ctx);
+      break;
+    case Endpoint::none:
+      break;
+  }
+}
+
+bool Dispatcher::authenticate(const Request& req, Response& res) {
+  AuthResult result =
+      auth_.authenticate(req.authorization, static_cast<std::int64_t>(time(nullptr)));
+  switch (result.status) {
+    case AuthStatus::ok:
+      identity_ = std::move(result.identity);
+      return true;
+    case AuthStatus::missing:
+      set_error(res, 401, "Not authenticated");
+      res.add_header("WWW-Authenticate", "Bearer");
+      return false;
+    case AuthStatus::invalid:
+      log_line(LogLevel::info, "token rejected",
+               {{"request_id", req.request_id}, {"reason", result.reason}});
+      set_error(res, 401, "Invalid or expired token");
+      res.add_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      return false;
+    case AuthStatus::unavailable:
+      log_warn("no verification keys", {{"request_id", req.request_id}, {"reason", result.reason}});
+      set_error(res, 503, "Authentication keys are unavailable");
+      res.add_header("Retry-After", "5");
+      return false;
+  }
+  return false;
+}
+
+// API.md §1: a request with a body must be JSON (415), at most MAX_BODY_BYTES (413).
+bool Dispatcher::check_body_headers(const Request& req, Response& res) const {
+  bool may_have_body =
+      req.method == Method::post || req.method == Method::put || req.method == Method::patch;
+  if (!may_have_body) return true;
+  // PATCH .../complete without a body toggles: no Content-Type needed for nothing.
+  bool body_optional = route_.endpoint == Endpoint::task_complete;
+  bool has_body = req.content_length > 0 || req.body_too_large;
+  if (has_body || !body_optional) {
+    std::string type = media_type(req.content_type);
+    bool json = type == "application/json" ||
+                (req.method == Method::patch && type == "application/merge-patch+json");
+    std::string lowered = req.content_type;
+    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto charset = lowered.find("charset=");
+    if (json && charset != std::string::npos) {
+      std::string_view value = std::string_view(lowered).substr(charset + 8);
+      json = value.starts_with("utf-8") || value.starts_with("\"utf-8\"");
+    }
+    if (!json) {
+      set_error(res, 415, "Content-Type must be application/json");
+      return false;
+    }
+  }
+  if (req.body_too_large) {
+    set_error(res, 413,
+              "Request body is larger than " + std::to_string(config_.max_body_bytes) + " bytes");
+    return false;
+  }
+  return true;
+}
+
+bool Dispatcher::origin_allowed(const std::string& origin) const {
+  if (origin.empty()) return false;
+  for (const auto& allowed : config_.cors_origins) {
+    if (allowed == origin) return true;
+  }
+  return false;
+}
+
+void Dispatcher::add_cors(const Request& req, Response& res) const {
+  if (!origin_allowed(req.origin)) return;
+  res.add_header("Access-Control-Allow-Origin", req.origin);
+  res.add_header("Vary", "Origin");
+  res.add_header("Access-Control-Expose-Headers", "ETag, Location, X-Request-Id, X-Total-Count");
+}
+
+void Dispatcher::preflight(const Request& req, Response& res) const {
+  res.status = 204;
+  res.add_header("Allow", std::string(allow_header(route_.endpoint)));
+  if (!origin_allowed(req.origin)) return;
+  res.add_header("Access-Control-Allow-Methods", std::string(allow_header(route_.endpoint)));
+  res.add_header("Access-Control-Allow-Headers",
+                 "Authorization, Content-Type, If-Match, If-None-Match");
+  res.add_header("Access-Control-Max-Age", "600");
+}
+
+void set_db_error(RequestContext& ctx, const DbResult& result) {
+  switch (result.status) {
+    case DbStatus::unavailable:
+      log_warn("database unavailable", {{"request_id", ctx.req.request_id},
+                                        {"sqlstate", result.sqlstate},
+                                        {"error", result.message}});
+      set_error(ctx.res, 503, "The database is unavailable; retry shortly");
+      ctx.res.add_header("Retry-After", "1");
+      return;
+    case DbStatus::invalid:
+      log_info("database rejected a value", {{"request_id", ctx.req.request_id},
+                                             {"sqlstate", result.sqlstate},
+                                             {"error", result.message}});
+      set_error(ctx.res, 422, "A value is out of range");
+      return;
+    default:
+      log_error("database error", {{"request_id", ctx.req.request_id},
+                                   {"sqlstate", result.sqlstate},
+                                   {"error", result.message}});
+      set_error(ctx.res, 500, "Internal server error");
+      return;
+  }
+}

@@ -1,0 +1,203 @@
+#include "http.h"
+
+#include <array>
+#include <cctype>
+
+Method parse_method(std::string_view text) {
+  switch (text.size()) {
+    case 3:
+      if (text == "GET") return Method::get;
+      if (text == "PUT") return Method::put;
+      break;
+    case 4:
+      if (text == "POST") return Method::post;
+      if (text == "HEAD") return Method::head;
+      break;
+    case 5:
+      if (text == "PATCH") return Method::patch;
+      break;
+    case 6:
+      if (text == "DELETE") return Method::del;
+      break;
+    case 7:
+      if (text == "OPTIONS") return Method::options;
+      break;
+    default:
+      break;
+  }
+  return Method::other;
+}
+
+std::string_view method_name(Method m) {
+  switch (m) {
+    case Method::get:
+      return "GET";
+    case Method::head:
+      return "HEAD";
+    case Method::post:
+      return "POST";
+    case Method::put:
+      return "PUT";
+    case Method::patch:
+      return "PATCH";
+    case Method::del:
+      return "DELETE";
+    case Method::options:
+      return "OPTIONS";
+    case Method::other:
+      break;
+  }
+  return "OTHER";
+}
+
+void Request::clear() {
+  method = Method::other;
+  path.clear();
+  query.clear();
+  request_id.clear();
+  authorization.clear();
+  content_type.clear();
+  if_match.clear();
+  if_none_match.clear();
+  origin.clear();
+  access_control_request_method.clear();
+  content_length = 0;
+  body_too_large = false;
+  body.clear();
+}
+
+void Response::clear() {
+  status = 200;
+  body.clear();
+  headers.clear();
+}
+
+std::string_view error_code_for(int status) {
+  switch (status) {
+    case 400:
+      return "bad_request";
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 412:
+      return "precondition_failed";
+    case 413:
+      return "payload_too_large";
+    case 415:
+      return "unsupported_media_type";
+    case 422:
+      return "validation_failed";
+    case 503:
+      return "service_unavailable";
+    default:
+      return status >= 500 ? "internal_error" : "bad_request";
+  }
+}
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status >= 500 ? "Internal Server Error" : "Unknown";
+  }
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          out += "\\u00";
+          out.push_back(kHex[u >> 4]);
+          out.push_back(kHex[u & 0xf]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void set_error(Response& res, int status, std::string_view detail,
+               const std::vector<FieldError>& errors) {
+  res.status = status;
+  res.body.clear();
+  res.body += "{\"detail\":";
+  append_json_string(res.body, detail);
+  res.body += ",\"code\":\"";
+  res.body += error_code_for(status);
+  res.body += '"';
+  if (!errors.empty()) {
+    res.body += ",\"errors\":[";
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+      if (i > 0) res.body += ',';
+      res.body += "{\"field\":";
+      append_json_string(res.body, errors[i].field);
+      res.body += ",\"message\":";
+      append_json_string(res.body, errors[i].message);
+      res.body += '}';
+    }
+    res.body += ']';
+  }
+  res.body += '}';
+}
+
+std::string media_type(std::string_view content_type) {
+  auto semicolon = content_type.find(';');
+  std::string_view type = content_type.substr(0, semicolon);
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  std::string out(type);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}

@@ -1,0 +1,46 @@
+#include <gtest/gtest.h>
+
+#include "http.h"
+
+TEST(Http, ErrorBodyHasDetailCodeAndEveryFieldError) {
+  Response res;
+  set_error(res, 422, "Validation failed", {{"title", "is required"}, {"tags[1]", "too \"long\""}});
+  EXPECT_EQ(res.status, 422);
+  EXPECT_EQ(res.body, R"({"detail":"Validation failed","code":"validation_failed","errors":[)"
+                      R"({"field":"title","message":"is required"},)"
+                      R"({"field":"tags[1]","message":"too \"long\""}]})");
+}
+
+TEST(Http, ErrorCodesFollowTheContract) {
+  EXPECT_EQ(error_code_for(400), "bad_request");
+  EXPECT_EQ(error_code_for(401), "unauthorized");
+  EXPECT_EQ(error_code_for(403), "forbidden");
+  EXPECT_EQ(error_code_for(404), "not_found");
+  EXPECT_EQ(error_code_for(405), "method_not_allowed");
+  EXPECT_EQ(error_code_for(412), "precondition_failed");
+  EXPECT_EQ(error_code_for(413), "payload_too_large");
+  EXPECT_EQ(error_code_for(415), "unsupported_media_type");
+  EXPECT_EQ(error_code_for(422), "validation_failed");
+  EXPECT_EQ(error_code_for(503), "service_unavailable");
+  EXPECT_EQ(error_code_for(500), "internal_error");
+}
+
+TEST(Http, JsonStringEscapesControlCharacters) {
+  std::string out;
+  append_json_string(out, std::string_view("a\"b\\c\n\x01\x7f", 8));
+  EXPECT_EQ(out, R"("a\"b\\c\n\u0001\u007f")");
+}
+
+TEST(Http, MediaTypeDropsParametersAndCase) {
+  EXPECT_EQ(media_type("Application/JSON; charset=utf-8"), "application/json");
+  EXPECT_EQ(media_type(" application/merge-patch+json "), "application/merge-patch+json");
+  EXPECT_EQ(media_type(""), "");
+}
+
+TEST(Http, ParseMethod) {
+  EXPECT_EQ(parse_method("GET"), Method::get);
+  EXPECT_EQ(parse_method("DELETE"), Method::del);
+  EXPECT_EQ(parse_method("OPTIONS"), Method::options);
+  EXPECT_EQ(parse_method("get"), Method::other);
+  EXPECT_EQ(parse_method("BREW"), Method::other);
+}
