@@ -55,8 +55,8 @@ std::set<std::string> allow_set(std::string_view allow) {
 }
 
 bool is_operation_key(const char* key) {
-  static const std::set<std::string> kKeys = {"get",    "head",    "post",  "put",
-                                              "patch",  "delete",  "options", "trace"};
+  static const std::set<std::string> kKeys = {"get",   "head",   "post",    "put",
+                                              "patch", "delete", "options", "trace"};
   return kKeys.count(key) != 0;
 }
 
@@ -154,7 +154,8 @@ TEST(OpenApi, EveryOperationHasAnIdAndResponses) {
       if (!is_operation_key(op->string)) continue;
       const cJSON* id = cJSON_GetObjectItemCaseSensitive(op, "operationId");
       ASSERT_TRUE(cJSON_IsString(id)) << op->string << " " << item->string;
-      EXPECT_TRUE(ids.insert(id->valuestring).second) << "duplicate operationId " << id->valuestring;
+      EXPECT_TRUE(ids.insert(id->valuestring).second)
+          << "duplicate operationId " << id->valuestring;
       const cJSON* responses = cJSON_GetObjectItemCaseSensitive(op, "responses");
       EXPECT_TRUE(cJSON_IsObject(responses) && responses->child != nullptr)
           << op->string << " " << item->string << " has no responses";
