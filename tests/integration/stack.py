@@ -165,6 +165,15 @@ def _stop_process(proc, sig, timeout, name):
     return proc.returncode
 
 
+def _unix_listening(path):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        try:
+            s.connect(path)
+            return True
+        except OSError:
+            return False
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -581,6 +590,7 @@ class Stack:
         self._stopped = True
         self.logs = {}
         self.timings = {}
+        self._extra_dirs = []
 
     # -- paths
     def path(self, *parts):
@@ -637,6 +647,8 @@ class Stack:
                 self._notify = None
             if not self.persistent and self.dir and not os.environ.get("TODO_API_KEEP_TMP"):
                 shutil.rmtree(self.dir, ignore_errors=True)
+            for d in self._extra_dirs:
+                shutil.rmtree(d, ignore_errors=True)
         self.timings["stop"] = time.monotonic() - t0
 
     def __enter__(self):
@@ -658,7 +670,11 @@ class Stack:
     def _start_postgres_first(self):
         t0 = time.monotonic()
         datadir = self.path("pgdata")
-        self.pg = Postgres(datadir, self.path("pgsock"), self.pg_port or free_port(),
+        sockdir = self.path("pgsock")
+        if len(sockdir) > 80:  # sun_path holds 107 bytes, with "/.s.PGSQL.NNNNN.lock"
+            sockdir = tempfile.mkdtemp(prefix="todo-api-pgsock-")
+            self._extra_dirs.append(sockdir)
+        self.pg = Postgres(datadir, sockdir, self.pg_port or free_port(),
                            self.path("postgres.log"))
         self.logs["postgres"] = self.pg.logfile
         if not os.path.isfile(os.path.join(datadir, "PG_VERSION")):
@@ -732,7 +748,11 @@ class Stack:
         t0 = time.monotonic()
         if self._notify is None:
             self._notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            if os.path.exists(self.path("notify.sock")):
+                os.unlink(self.path("notify.sock"))  # left by an earlier run (devstack)
             self._notify.bind(self.path("notify.sock"))
+        if os.path.exists(self.fcgi_socket) and not _unix_listening(self.fcgi_socket):
+            os.unlink(self.fcgi_socket)  # stale: its pool is gone
         self._drain_notify()
         full_env = self.pool_env(env)
         full_env["NOTIFY_SOCKET"] = self.path("notify.sock")
@@ -966,6 +986,7 @@ def module_fixtures(**options):
         global _CURRENT
         # SIGTERM (e.g. from a test runner) unwinds like Ctrl-C: teardown and atexit run.
         signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # even if inherited ignored
         _CURRENT = Stack(**options).start()
         _log("stack up in %.2f s (%s) in %s" % (
             _CURRENT.timings["start"],
