@@ -491,7 +491,8 @@ def render_site(text, https_port, http_port, fcgi_socket, cert, key, access_log,
         ("ssl_certificate_key /etc/letsencrypt/live/api.example.com/privkey.pem;",
          "ssl_certificate_key %s;" % key, 1),
         ("server unix:/run/todo-api/fcgi.sock;", "server unix:%s;" % fcgi_socket, 1),
-        ("access_log /var/log/nginx/todo-api.access.log;", "access_log %s;" % access_log, 1),
+        ("access_log /var/log/nginx/todo-api.access.log todo_api;",
+         "access_log %s todo_api;" % access_log, 1),
     ]
     if rate_limit:
         rate, burst = rate_limit
