@@ -546,6 +546,19 @@ def make_certificate(directory):
 _STACKS = []
 
 
+def _sweep_abandoned_dirs():
+    """Removes temporary dirs of stacks whose test process was killed (SIGKILL leaves
+    no chance to clean up; the processes themselves died with it, by pdeathsig)."""
+    for d in glob.glob(os.path.join(tempfile.gettempdir(), "todo-api-*", "owner.pid")):
+        try:
+            with open(d) as f:
+                pid = int(f.read().strip() or 0)
+        except (OSError, ValueError):
+            continue
+        if pid and not alive(pid):
+            shutil.rmtree(os.path.dirname(d), ignore_errors=True)
+
+
 def _stop_all():
     for s in list(_STACKS):
         s.stop()
@@ -605,7 +618,10 @@ class Stack:
     def start(self):
         t0 = time.monotonic()
         if self.dir is None:
+            _sweep_abandoned_dirs()
             self.dir = tempfile.mkdtemp(prefix="todo-api-")
+            with open(self.path("owner.pid"), "w") as f:
+                f.write("%d\n" % os.getpid())
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(self.dir, 0o755)  # PostgreSQL's user must reach its directories
         self._stopped = False
