@@ -53,6 +53,8 @@ BIN = os.environ.get("TODO_API_BIN") or os.path.join(ROOT, "build", "todo-api")
 SITE_FILE = os.path.join(ROOT, "nginx", "todo-api.conf")
 CACHE_DIR = os.path.join(tempfile.gettempdir(), "todo-api-test-cache-%d" % os.geteuid())
 
+INITDB_EXTRA = []  # part of the template's cache key, with the version and roles SQL
+
 OWNER_ROLE = "todo_owner"
 APP_ROLE = "todo_app"
 DB_NAME = "todo"
@@ -355,7 +357,10 @@ class Postgres:
     def initdb(self):
         self.run_as_pg_user([os.path.join(self.bindir, "initdb"), "-D", self.datadir,
                              "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                             "--locale=C.UTF-8", "--no-sync", "--no-instructions"])
+                             "--locale=C.UTF-8", "--no-sync", "--no-instructions",
+                             # 1 MiB WAL segments: a 2 MiB pg_wal instead of 17 MiB
+                             # makes copying the template ~40% faster.
+                             "--wal-segsize=1"] + INITDB_EXTRA)
 
     def start(self, timeout=30):
         os.makedirs(self.sockdir, mode=0o700, exist_ok=True)
@@ -441,7 +446,8 @@ def template_cluster(root=ROOT):
     bindir = pg_bindir()
     version = subprocess.run([os.path.join(bindir, "postgres"), "--version"],
                              capture_output=True, text=True, check=True).stdout.strip()
-    key = hashlib.sha256((version + "\0" + roles_sql_text(root)).encode()).hexdigest()[:16]
+    recipe = "\0".join([version, "wal-segsize=1"] + INITDB_EXTRA + [roles_sql_text(root)])
+    key = hashlib.sha256(recipe.encode()).hexdigest()[:16]
     path = os.path.join(CACHE_DIR, "pg-" + key)
     if os.path.isfile(os.path.join(path, "PG_VERSION")):
         return path
@@ -580,12 +586,17 @@ class Stack:
                                  (devstack: cluster, secret and certificate are kept)
       https_port, http_port, pg_port   fixed ports (default: free ones)
       nginx_workers              worker_processes of nginx
+      listen                     how the pool gets its socket: "path" (it binds
+                                 FCGI_SOCKET), "systemd" (LISTEN_FDS=1, fd 3, as from
+                                 todo-api.socket) or "stdin" (fd 0, as from spawn-fcgi);
+                                 for the last two the harness owns the socket, like
+                                 systemd, and it outlives pool restarts
     """
 
     def __init__(self, workers=2, shutdown_timeout=10, env=None, postgres=True, pool=True,
                  nginx=True, migrate=True, rate_limit=TEST_RATE_LIMIT, base_dir=None,
                  https_port=None, http_port=None, pg_port=None, nginx_workers=1,
-                 root=ROOT, binary=BIN, jwt_secret=None):
+                 root=ROOT, binary=BIN, jwt_secret=None, listen="path"):
         self.root, self.binary = root, binary
         self.workers, self.shutdown_timeout = workers, shutdown_timeout
         self.extra_env = dict(env or {})
@@ -605,6 +616,8 @@ class Stack:
         self.logs = {}
         self.timings = {}
         self._extra_dirs = []
+        self.listen = listen
+        self._listen_sock = None
 
     # -- paths
     def path(self, *parts):
@@ -662,6 +675,11 @@ class Stack:
             if self._notify:
                 self._notify.close()
                 self._notify = None
+            if self._listen_sock:
+                self._listen_sock.close()
+                self._listen_sock = None
+                if os.path.exists(self.fcgi_socket):
+                    os.unlink(self.fcgi_socket)
             if not self.persistent and self.dir and not os.environ.get("TODO_API_KEEP_TMP"):
                 shutil.rmtree(self.dir, ignore_errors=True)
             for d in self._extra_dirs:
@@ -768,15 +786,23 @@ class Stack:
             if os.path.exists(self.path("notify.sock")):
                 os.unlink(self.path("notify.sock"))  # left by an earlier run (devstack)
             self._notify.bind(self.path("notify.sock"))
-        if os.path.exists(self.fcgi_socket) and not _unix_listening(self.fcgi_socket):
+        if self.listen == "path" and os.path.exists(self.fcgi_socket) and \
+                not _unix_listening(self.fcgi_socket):
             os.unlink(self.fcgi_socket)  # stale: its pool is gone
         self._drain_notify()
         full_env = self.pool_env(env)
         full_env["NOTIFY_SOCKET"] = self.path("notify.sock")
         self.logs["pool"] = self.path("pool.log")
+        cmd, stdin = [self.binary, "serve"], subprocess.DEVNULL
+        if self.listen in ("systemd", "stdin"):
+            stdin = self.inherited_socket()
+        if self.listen == "systemd":
+            # sd_listen_fds(3): the socket on fd 3, LISTEN_PID = the server's own pid.
+            cmd = ["/bin/sh", "-c", 'exec 3<&0 0</dev/null; LISTEN_PID=$$ LISTEN_FDS=1 '
+                   'LISTEN_FDNAMES=todo-api.socket exec "$0" serve', self.binary]
         log = open(self.logs["pool"], "ab")
         self.pool_proc = subprocess.Popen(
-            [self.binary, "serve"], env=full_env, stdin=subprocess.DEVNULL, stdout=log,
+            cmd, env=full_env, stdin=stdin, stdout=log,
             stderr=log, start_new_session=True, preexec_fn=_pdeathsig(signal.SIGTERM),
             cwd=self.dir)
         log.close()
@@ -784,6 +810,19 @@ class Stack:
             self.wait_pool_ready(timeout)
         self.timings["pool"] = time.monotonic() - t0
         return self.pool_proc
+
+    def inherited_socket(self):
+        """The listening socket the harness owns (listen="systemd"/"stdin"), made
+        once like systemd's todo-api.socket: mode 0660, backlog 4096."""
+        if self._listen_sock is None:
+            if os.path.exists(self.fcgi_socket):
+                os.unlink(self.fcgi_socket)
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.bind(self.fcgi_socket)
+            os.chmod(self.fcgi_socket, 0o660)
+            sock.listen(4096)
+            self._listen_sock = sock
+        return self._listen_sock
 
     def _drain_notify(self):
         self._notify.setblocking(False)
