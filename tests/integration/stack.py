@@ -290,29 +290,28 @@ def pg_user():
     return pwd.getpwnam("postgres")
 
 
+# Used only when the project has no roles file: what docs/DATABASE.md describes.
 ROLES_SQL_FALLBACK = """
-CREATE ROLE {owner} LOGIN;
-CREATE ROLE {app} LOGIN;
-CREATE DATABASE {db} OWNER {owner};
-\\connect {db}
-REVOKE ALL ON DATABASE {db} FROM PUBLIC;
-GRANT CONNECT ON DATABASE {db} TO {app};
-REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-GRANT USAGE ON SCHEMA public TO {app};
-ALTER DEFAULT PRIVILEGES FOR ROLE {owner} GRANT USAGE ON SCHEMAS TO {app};
-ALTER DEFAULT PRIVILEGES FOR ROLE {owner}
-  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app};
-ALTER DEFAULT PRIVILEGES FOR ROLE {owner} GRANT USAGE, SELECT ON SEQUENCES TO {app};
+CREATE ROLE :"owner_role" LOGIN PASSWORD :'owner_password';
+CREATE ROLE :"app_role" LOGIN NOINHERIT PASSWORD :'app_password';
+SELECT format('GRANT CONNECT, CREATE ON DATABASE %I TO %I', current_database(), :'owner_role')
+\\gexec
+SELECT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), :'app_role') \\gexec
+GRANT CREATE, USAGE ON SCHEMA public TO :"owner_role";
+CREATE SCHEMA todo AUTHORIZATION :"owner_role";
+GRANT USAGE ON SCHEMA todo TO :"app_role";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA todo
+  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"app_role";
 """
 
 
 def roles_sql_file(root=ROOT):
-    """The project's SQL that creates the roles and the database, if there is one.
+    """The project's SQL that creates the two roles, if there is one.
 
-    Contract: run by psql as the superuser, connected to database `postgres`, with
-    ON_ERROR_STOP and psql variables owner, app and db; it creates the roles, the
-    database owned by the owner role, and the application role's grants."""
-    for rel in ("sql/roles.sql", "docs/roles.sql", "sql/roles/roles.sql"):
+    Contract (sql/roles.sql.example, docs/DATABASE.md): run by psql as a superuser
+    in the application's database, with ON_ERROR_STOP and the psql variables
+    owner_role, app_role, owner_password, app_password."""
+    for rel in ("sql/roles.sql.example", "sql/roles.sql"):
         path = os.path.join(root, rel)
         if os.path.isfile(path):
             return path
@@ -324,7 +323,7 @@ def roles_sql_text(root=ROOT):
     if path:
         with open(path) as f:
             return f.read()
-    return ROLES_SQL_FALLBACK.format(owner=OWNER_ROLE, app=APP_ROLE, db=DB_NAME)
+    return ROLES_SQL_FALLBACK
 
 
 class Postgres:
@@ -428,13 +427,69 @@ class Postgres:
             raise RuntimeError("psql failed (%d): %s\nSQL: %s" % (r.returncode, r.stderr, sql))
         return r.stdout
 
+    def session(self, user="postgres", dbname=DB_NAME):
+        return PsqlSession(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                            "-h", self.sockdir, "-p", str(self.port), "-U", user,
+                            "-d", dbname])
+
     def create_roles(self, root=ROOT):
-        """Roles and database: the project's roles SQL if present, else the fallback."""
-        self.psql(roles_sql_text(root), dbname="postgres",
-                  variables={"owner": OWNER_ROLE, "app": APP_ROLE, "db": DB_NAME})
-        if not self.psql("SELECT 1 FROM pg_database WHERE datname = '%s'" % DB_NAME,
-                         dbname="postgres").strip():
-            self.psql('CREATE DATABASE %s OWNER %s' % (DB_NAME, OWNER_ROLE), dbname="postgres")
+        """The database and its two roles, the way an admin makes them: CREATE
+        DATABASE, then the project's roles SQL (else the fallback) in it. The
+        passwords are random and unused (local connections are trusted)."""
+        self.psql("CREATE DATABASE %s" % DB_NAME, dbname="postgres")
+        self.psql(roles_sql_text(root), dbname=DB_NAME,
+                  variables={"owner_role": OWNER_ROLE, "app_role": APP_ROLE,
+                             "owner_password": secrets.token_hex(16),
+                             "app_password": secrets.token_hex(16)})
+
+
+class PsqlSession:
+    """A psql session kept open (e.g. to hold a lock while a test runs requests).
+
+        with stack.psql_session() as db:
+            db.execute("BEGIN; LOCK TABLE todo.tasks IN ACCESS EXCLUSIVE MODE")
+            ...                       # requests wait for the lock
+            db.execute("ROLLBACK")
+    """
+
+    def __init__(self, args):
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                     env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+                                     preexec_fn=_pdeathsig(signal.SIGTERM))
+        self._n = 0
+
+    def execute(self, sql):
+        """Runs `sql`, waits for it to finish, returns its output lines."""
+        self._n += 1
+        marker = "__psql_session_done_%d" % self._n
+        self.proc.stdin.write(sql.rstrip().rstrip(";") + ";\n\\echo %s\n" % marker)
+        self.proc.stdin.flush()
+        out = []
+        for line in self.proc.stdout:
+            line = line.rstrip("\n")
+            if line == marker:
+                return out
+            out.append(line)
+        raise RuntimeError("psql session ended: %s" % "\n".join(out))
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def template_cluster(root=ROOT):
@@ -450,8 +505,12 @@ def template_cluster(root=ROOT):
     key = hashlib.sha256(recipe.encode()).hexdigest()[:16]
     path = os.path.join(CACHE_DIR, "pg-" + key)
     if os.path.isfile(os.path.join(path, "PG_VERSION")):
+        os.utime(path)  # in use: not pruned
         return path
     os.makedirs(CACHE_DIR, mode=0o755, exist_ok=True)
+    for old in glob.glob(os.path.join(CACHE_DIR, "pg-*")):  # unused for a day
+        if time.time() - os.stat(old).st_mtime > 86400:
+            shutil.rmtree(old, ignore_errors=True)
     scratch = tempfile.mkdtemp(prefix="build-", dir=CACHE_DIR)
     os.chmod(scratch, 0o755)
     try:
@@ -728,6 +787,10 @@ class Stack:
     def psql(self, sql, user="postgres", dbname=DB_NAME, **kw):
         return self.pg.psql(sql, user=user, dbname=dbname, **kw)
 
+    def psql_session(self, user="postgres", dbname=DB_NAME):
+        """An open psql session (PsqlSession); close it, or use it with `with`."""
+        return self.pg.session(user, dbname)
+
     def database_url(self, user=APP_ROLE):
         return self.pg.conninfo(user)
 
@@ -744,13 +807,7 @@ class Stack:
         with open(self.path("migrate.log"), "a") as f:
             f.write(r.stdout + r.stderr)
         self.logs["migrate"] = self.path("migrate.log")
-        if r.returncode != 0 and "unknown command" in r.stderr:
-            # Until the binary has `migrate`: apply the files the same way (in order,
-            # one transaction each, as the owner).
-            for path in sorted(glob.glob(os.path.join(sql_dir, "[0-9]*.sql"))):
-                with open(path) as f:
-                    self.psql("BEGIN;\n" + f.read() + "\nCOMMIT;\n", user=OWNER_ROLE)
-        elif r.returncode != 0:
+        if r.returncode != 0:
             raise RuntimeError("todo-api migrate failed (%d):\n%s%s"
                                % (r.returncode, r.stdout, r.stderr))
         self.timings["migrate"] = time.monotonic() - t0

@@ -190,7 +190,73 @@ class DatabaseOutage(PoolTestCase):
         stack._log("database back: health 200 after %.2f s" % back)
 
 
+class StatementTimeout(PoolTestCase):
+    def test_statement_timeout_is_503_and_the_connection_stays_usable(self):
+        self.stack.restart_pool(env={"DB_STATEMENT_TIMEOUT_MS": "300", "WORKERS": "1"})
+        try:
+            token = self.stack.token("timeout-user")
+            self.assertEqual(self.stack.request("GET", "/api/tasks", token=token).status, 200)
+            backends = backend_pids(self.stack)
+            worker = self.stack.worker_pids()
+            with self.stack.psql_session() as db:
+                db.execute("BEGIN; LOCK TABLE todo.tasks IN ACCESS EXCLUSIVE MODE")
+                t0 = time.monotonic()
+                r = self.stack.request("GET", "/api/tasks", token=token, timeout=10)
+                elapsed = time.monotonic() - t0
+                db.execute("ROLLBACK")
+            self.assertJsonError(r, 503, "service_unavailable")
+            self.assertTrue(r.headers.get("Retry-After"), r.headers)
+            self.assertLess(elapsed, 2.0)
+            r = self.stack.request("GET", "/api/tasks", token=token)
+            self.assertEqual(r.status, 200, r)
+            # Same worker, same database session: the timeout did not cost a reconnect.
+            self.assertEqual(self.stack.worker_pids(), worker)
+            self.assertEqual(backend_pids(self.stack), backends)
+        finally:
+            self.stack.restart_pool()
+
+
 class ProcessFaults(PoolTestCase):
+    def test_kill_9_during_creates_loses_no_acknowledged_task(self):
+        token = self.stack.token("kill9-user")
+        created, failed = [], []
+        stop_at = time.monotonic() + 2.0
+
+        def creator(n):
+            i = 0
+            while time.monotonic() < stop_at:
+                i += 1
+                try:
+                    r = self.stack.request("POST", "/api/tasks", body={"title": "t%d-%d" % (n, i)},
+                                           token=token, timeout=10)
+                except Exception as e:  # noqa: BLE001 - a cut request is allowed here
+                    failed.append(e)
+                    continue
+                if r.status == 201:
+                    created.append(r.json["data"]["id"])
+                else:
+                    failed.append(r)
+        threads = [threading.Thread(target=creator, args=(n,)) for n in range(2)]
+        for t in threads:
+            t.start()
+        time.sleep(0.7)
+        victims = self.stack.worker_pids()
+        os.kill(victims[0], signal.SIGKILL)
+        t0 = time.monotonic()
+        self.stack.wait_workers(WORKERS, timeout=1.0, exclude=victims[:1])
+        replaced = time.monotonic() - t0
+        for t in threads:
+            t.join()
+        self.assertGreater(len(created), 20, "the stream did not run: %r" % failed[:3])
+        # At most the requests in flight on the killed worker may fail.
+        self.assertLessEqual(len(failed), 1, failed)
+        stored = set(self.stack.psql(
+            "SELECT id FROM todo.tasks WHERE user_id = 'kill9-user'").split())
+        self.assertEqual(set(created) - stored, set(), "acknowledged tasks lost")
+        stack._log("kill -9 during creates: %d created, %d failed, replaced in %.3f s"
+                   % (len(created), len(failed), replaced))
+
+
     def test_kill_9_worker_is_replaced_within_1s(self):
         victim = self.stack.worker_pids()[0]
         os.kill(victim, signal.SIGKILL)
