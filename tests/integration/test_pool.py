@@ -34,7 +34,8 @@ class PoolTestCase(stack.StackTestCase):
         # A test that stops the pool or the database must not break the next one.
         if not self.stack.pg.running:
             self.stack.start_postgres()
-        if self.stack.pool_proc is None:
+        if self.stack.pool_proc is None or self.stack.pool_proc.poll() is not None:
+            self.stack.stop_pool()  # reaps what a failed test may have left
             self.stack.start_pool()
         self.stack.wait_workers(WORKERS, timeout=5)
 

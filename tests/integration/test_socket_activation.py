@@ -19,7 +19,8 @@ setUpModule, tearDownModule = stack.module_fixtures(workers=WORKERS, listen="sys
 
 class SocketActivation(stack.StackTestCase):
     def setUp(self):
-        if self.stack.pool_proc is None:
+        if self.stack.pool_proc is None or self.stack.pool_proc.poll() is not None:
+            self.stack.stop_pool()  # reaps what a failed test may have left
             self.stack.start_pool()
 
     def test_serves_on_the_systemd_socket_and_leaves_it_alone(self):
