@@ -8,6 +8,7 @@ Not a test module itself (no `test_` prefix): CMake registers test_*.py only.
 import json
 import re
 import secrets
+import time
 import urllib.parse
 
 import stack
@@ -60,6 +61,13 @@ class ApiTestCase(stack.StackTestCase):
         r = self.call("POST", path, body=fields, sub=sub)
         self.assertEqual(r.status, 201, r)
         return r.json["data"] if path.startswith("/api/tasks") else r.json
+
+    def create_apart(self, **fields):
+        """create(), then a pause, so that the next task's created_at (milliseconds)
+        is later and the default order (-created_at, then id) is known."""
+        task = self.create(**fields)
+        time.sleep(0.003)
+        return task
 
     def fetch(self, task_id, sub=None):
         """GET /api/tasks/{id} -> the task (asserting 200 and its ETag)."""

@@ -128,7 +128,7 @@ class List(ApiTestCase):
         self.assertCommonHeaders(r)
 
     def test_default_page_is_newest_first_with_meta(self):
-        made = [self.create(title="t%d" % i) for i in range(3)]
+        made = [self.create_apart(title="t%d" % i) for i in range(3)]
         r = self.call("GET", "/api/tasks")
         self.assertEqual(r.status, 200, r)
         self.assertEqual(list(r.json), ["data", "meta"])
