@@ -204,6 +204,8 @@ class AuthCase(stack.StackTestCase):
     def setUp(self):
         publish_standard()
         JWKS.start()
+        if self.stack.pool_proc is None:  # a failed test left it stopped
+            self.stack.start_pool(env=self.ENV)
 
     def me(self, token=None, authorization=None):
         headers = {}
