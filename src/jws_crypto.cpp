@@ -59,8 +59,8 @@ bool ecdsa_raw_to_der(std::string_view raw, std::size_t coord_len, std::string& 
   BignumPtr s{BN_bin2bn(p + coord_len, static_cast<int>(coord_len), nullptr)};
   EcdsaSigPtr sig{ECDSA_SIG_new()};
   if (!r || !s || !sig || !ECDSA_SIG_set0(sig.get(), r.get(), s.get())) return false;
-  r.release();  // now owned by sig
-  s.release();
+  static_cast<void>(r.release());  // now owned by sig
+  static_cast<void>(s.release());
   const int len = i2d_ECDSA_SIG(sig.get(), nullptr);
   if (len <= 0) return false;
   der.resize(static_cast<std::size_t>(len));

@@ -114,7 +114,8 @@ bool parse_rfc3339(std::string_view text, std::string& utc, const char** reason)
   if (second == 60) return fail(reason, "leap seconds (:60) are not supported");
   if (second > 59) return fail(reason, "second must be 00-59");
 
-  int64_t minutes = days_from_civil(year, month, day) * 1440 + hour * 60 + minute - offset_minutes;
+  int64_t minutes = static_cast<int64_t>(days_from_civil(year, month, day)) * 1440 +
+                    hour * int64_t{60} + minute - offset_minutes;
   int64_t days = minutes >= 0 ? minutes / 1440 : -((-minutes + 1439) / 1440);
   int64_t minute_of_day = minutes - days * 1440;
   int64_t y;
