@@ -51,10 +51,12 @@ class RequestIdGenerator {
   std::uint64_t state_ = 0;
 };
 
-void read_body(FCGX_Stream* in, const Config& config, Request& req) {
+// Returns true when the request's input was read to its end (the FastCGI stdin
+// terminator included): only then may the connection be closed without lingering.
+bool read_body(FCGX_Stream* in, const Config& config, Request& req) {
   if (req.content_length > config.max_body_bytes) {
     req.body_too_large = true;
-    return;
+    return false;
   }
   req.body.resize(static_cast<std::size_t>(req.content_length));
   std::size_t got = 0;
@@ -64,6 +66,7 @@ void read_body(FCGX_Stream* in, const Config& config, Request& req) {
     got += static_cast<std::size_t>(n);
   }
   req.body.resize(got);
+  return FCGX_GetChar(in) == EOF && FCGX_HasSeenEOF(in);
 }
 
 void write_response(FCGX_Stream* out, const Request& req, Response& res, std::string& buffer) {
@@ -162,7 +165,7 @@ int worker_main(const Config& config, int listen_fd, int ready_fd) {
     res.clear();
     parse_fcgi_params(fcgi.envp, req);
     if (req.request_id.empty()) ids.next(req.request_id);
-    read_body(fcgi.in, config, req);
+    bool input_drained = read_body(fcgi.in, config, req);
     try {
       dispatcher.handle(req, res);
     } catch (const std::exception& e) {
@@ -171,6 +174,11 @@ int worker_main(const Config& config, int listen_fd, int ready_fd) {
       set_error(res, 500, "Internal server error");
     }
     write_response(fcgi.out, req, res, out_buffer);
+    // libfcgi's close lingers (shutdown, then select+read until nginx closes its end)
+    // so that unread input never turns into a reset. With the input read to its end
+    // there is nothing to reset: a detached request is closed at once, which saves
+    // three system calls and a wait on nginx per request.
+    if (input_drained && !fcgi.keepConnection) FCGX_Detach(&fcgi);
     FCGX_Finish_r(&fcgi);
     if (config.max_requests > 0 && ++served >= config.max_requests) break;
   }
