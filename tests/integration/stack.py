@@ -560,7 +560,7 @@ def render_site(text, https_port, http_port, fcgi_socket, cert, key, access_log,
         ("ssl_certificate_key /etc/letsencrypt/live/api.example.com/privkey.pem;",
          "ssl_certificate_key %s;" % key, 1),
         ("server unix:/run/todo-api/fcgi.sock;", "server unix:%s;" % fcgi_socket, 1),
-        ("access_log /var/log/nginx/todo-api.access.log todo_api;",
+        ("access_log /var/log/nginx/todo-api.access.log todo_api buffer=64k flush=1s;",
          "access_log %s todo_api;" % access_log, 1),
     ]
     if rate_limit:
