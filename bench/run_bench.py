@@ -1,0 +1,845 @@
+#!/usr/bin/python3
+"""`make bench` (QUALITY.md "Performance"): the whole stack on this machine, every
+endpoint figure judged as a ratio to ceilings measured in the same run.
+
+    make bench                      # full run (< 5 min): table, bench/results/history.jsonl,
+                                    # docs/PERFORMANCE.md
+    make bench-smoke                # the harness end to end in a few seconds (ctest entry)
+    python3 bench/run_bench.py --help
+
+What one run does:
+  1. starts the stack of tests/integration/stack.py (PostgreSQL, `todo-api migrate`,
+     owner/app roles, the pool, nginx from nginx/todo-api.conf with a self-signed
+     certificate) under a bench-owned state directory, all on 127.0.0.1;
+  2. seeds 1,000 users x 50 tasks with SQL (generate_series) as the owner, plus a
+     bench-only table todo_bench.ids(n, user_id, id) that the pgbench scripts index by a
+     random integer, and users with 10,000 and 100,000 tasks for the data-size check;
+  3. per scenario (list, get, create, toggle, mix):
+       - front ceiling: wrk against an extra `location` rendered into the same nginx
+         server (bench only) that answers `return 200` with a body of the same size and
+         the same headers as the real response;
+       - database ceiling: `pgbench -M prepared -c 16 -j 2` running the very statement
+         the endpoint runs (SQL text read from src/statements.cpp by
+         bench/extract_statements.py) with random users/tasks of the same data;
+       - the endpoint: wrk (bench/api.lua) over TLS with keep-alive, tokens rotating
+         over every user, after a warm-up; then the workers' RSS;
+  4. default-page latency for users with 50, 10,000 and 100,000 tasks (wrk, 1 connection);
+  5. optionally (--jwt) build/bench/jwt_bench;
+  6. prints one table with PASS/FAIL per bar, appends JSON lines to
+     bench/results/history.jsonl and rewrites docs/PERFORMANCE.md (full runs only).
+
+Exit status: 0 ok; 1 something failed to run; 3 (full runs only) a bar was missed.
+"""
+import argparse
+import base64
+import datetime
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH_DIR = os.path.join(ROOT, "bench")
+sys.path.insert(0, BENCH_DIR)
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+
+import extract_statements  # noqa: E402
+
+SCENARIOS = ["list", "get", "create", "toggle", "mix"]
+# QUALITY.md: ratio to the database ceiling; p99 for every scenario; 0 non-2xx in mix.
+DB_BAR = {"list": 0.5, "get": 0.5, "create": 0.7, "toggle": 0.7}
+P99_BAR_MS = 10.0
+RSS_BAR_KIB = 8 * 1024
+SIZE_BAR = 1.5
+JWT_SECRET = "bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"  # >= 32 bytes
+USER_BASE = 1000000   # user k has id str(USER_BASE + k): pgbench can draw it with random()
+LOOKUP_EVERY = 32     # pgbench: refresh the (user, task) pair every ~32 transactions
+
+# The very request each scenario sends (bench/api.lua sends the same).
+CREATE_BODY = ('{"title":"Bench task 0-0","description":"Created by make bench: buy milk, call the bank",'
+               '"priority":"high","due_at":"2026-12-24T18:00:00Z","tags":["bench","errands"]}')
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+class BenchError(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- data
+
+def user_id(k):
+    return str(USER_BASE + k)
+
+
+def task_uuid(uid, k):
+    """Same as SQL md5(uid || '/' || k)::uuid: the seed and the wrk data agree without a query."""
+    return str(uuid.UUID(hex=hashlib.md5(f"{uid}/{k}".encode()).hexdigest()))
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def mint_token(sub, ttl=3600):
+    now = int(time.time())
+    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    payload = b64url(json.dumps({"sub": sub, "email": f"{sub}@bench.invalid", "iat": now,
+                                 "exp": now + ttl}, separators=(",", ":")).encode())
+    signing_input = f"{header}.{payload}".encode()
+    sig = hmac.new(JWT_SECRET.encode(), signing_input, hashlib.sha256).digest()
+    return f"{header}.{payload}.{b64url(sig)}"
+
+
+def seed_sql(nusers, ntasks, big_users):
+    """SQL run as the owner: users, their tasks, the big users, the pgbench id table."""
+    task_cols = ("user_id, id, title, description, completed, priority, due_at, tags, "
+                 "created_at, updated_at, completed_at")
+    big = "\n".join(
+        f"""insert into todo.users (id, email) values ('{uid}', '{uid}@bench.invalid');
+insert into todo.tasks ({task_cols})
+select '{uid}', md5('{uid}/' || k)::uuid, 'Task ' || k || ' of a big user',
+       'Description of task ' || k || ': buy milk, call the bank', k % 4 = 0,
+       (array['low','medium','high'])[1 + k % 3]::todo.task_priority,
+       case when k % 2 = 0 then timestamptz '2026-12-01 09:00Z' + k * interval '1 minute' end,
+       case k % 3 when 0 then '{{}}'::text[] when 1 then '{{home}}' else '{{home,errands}}' end,
+       timestamptz '2026-01-01Z' + k * interval '1 second',
+       timestamptz '2026-01-01Z' + k * interval '1 second',
+       case when k % 4 = 0 then timestamptz '2026-11-02Z' end
+from generate_series(1, {n}) k;"""
+        for uid, n in big_users)
+    return f"""\\set ON_ERROR_STOP on
+set synchronous_commit = off;
+begin;
+insert into todo.users (id, email)
+select ({USER_BASE} + u)::text, ({USER_BASE} + u)::text || '@bench.invalid'
+from generate_series(1, {nusers}) u;
+insert into todo.tasks ({task_cols})
+select ({USER_BASE} + u)::text, md5(({USER_BASE} + u)::text || '/' || k)::uuid,
+       'Task ' || k || ' of user ' || u,
+       case when k % 3 = 0 then null else 'Description of task ' || k || ': buy milk, call the bank' end,
+       k % 4 = 0,
+       (array['low','medium','high'])[1 + k % 3]::todo.task_priority,
+       case when k % 2 = 0 then timestamptz '2026-12-01 09:00Z' + k * interval '1 hour' end,
+       case k % 3 when 0 then '{{}}'::text[] when 1 then '{{home}}' else '{{home,errands}}' end,
+       timestamptz '2026-11-01Z' + (u * {ntasks} + k) * interval '1 second',
+       timestamptz '2026-11-01Z' + (u * {ntasks} + k) * interval '1 second',
+       case when k % 4 = 0 then timestamptz '2026-11-02Z' end
+from generate_series(1, {nusers}) u, generate_series(1, {ntasks}) k;
+{big}
+create schema if not exists todo_bench;
+drop table if exists todo_bench.ids;
+create table todo_bench.ids (n int primary key, user_id text not null, id uuid not null);
+insert into todo_bench.ids
+select (u - 1) * {ntasks} + k, ({USER_BASE} + u)::text, md5(({USER_BASE} + u)::text || '/' || k)::uuid
+from generate_series(1, {nusers}) u, generate_series(1, {ntasks}) k;
+commit;
+analyze;
+"""
+
+
+def write_users_file(path, users):
+    """users: [(uid, [task ids])] -> "<token> <id>,<id>,..." lines for bench/api.lua."""
+    with open(path, "w") as f:
+        for uid, ids in users:
+            f.write(f"{mint_token(uid)} {','.join(ids)}\n")
+
+
+# --------------------------------------------------------------------------- processes
+
+def run(cmd, timeout, env=None, check=True, input=None):
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, input=input)
+    except subprocess.TimeoutExpired as e:
+        raise BenchError(f"timed out after {timeout}s: {shlex.join(cmd)}") from e
+    if check and p.returncode != 0:
+        raise BenchError(f"exit {p.returncode}: {shlex.join(cmd)}\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+    return p
+
+
+def children_of(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        kids = []
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat") as f:
+                        stat = f.read()
+                    if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                        kids.append(int(d))
+                except (OSError, IndexError, ValueError):
+                    pass
+        return kids
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def workers_rss(master_pid):
+    values = [v for v in (rss_kib(p) for p in children_of(master_pid)) if v is not None]
+    if not values:
+        return None
+    return {"workers": len(values), "sum_kib": sum(values), "max_kib": max(values)}
+
+
+def machine_info():
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = None
+    try:
+        with open("/proc/meminfo") as f:
+            mem = int(f.readline().split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return {"nproc": os.cpu_count(), "cpu": model, "kernel": platform.release(), "mem_mib": mem,
+            "loadavg_start": open("/proc/loadavg").read().split()[:3]}
+
+
+def git_commit():
+    try:
+        rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"],
+                             capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return rev + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+# --------------------------------------------------------------------------- wrk
+
+def wrk(url, scenario, users_file, duration, connections, threads, path=None, timeout_s=5):
+    threads = max(1, min(threads, connections))
+    duration = max(1, int(duration))  # wrk takes whole seconds
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", f"--timeout={timeout_s}s",
+           "-s", os.path.join(BENCH_DIR, "api.lua"), url, "--", scenario, users_file]
+    if path:
+        cmd.append(path)
+    p = run(cmd, timeout=duration + 60)
+    for line in p.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            r = json.loads(line[len("BENCH_JSON "):])
+            r["socket_errors"] = sum(r["errors"][k] for k in ("connect", "read", "write", "timeout"))
+            return r
+    raise BenchError(f"wrk printed no BENCH_JSON line: {shlex.join(cmd)}\n{p.stdout}\n{p.stderr}")
+
+
+# --------------------------------------------------------------------------- pgbench
+
+# Which statement each scenario runs and with which parameters: a list, one entry per
+# $n, each "uid" (a random user), "tid" (a random task of that user), None (SQL NULL,
+# written into the script as NULL) or a literal text value (passed as a parameter).
+# It mirrors what the handlers pass for the requests bench/api.lua sends; when a
+# statement's parameter count changes, the check below fails loudly.
+STATEMENT_FOR = {
+    "list": {"statement": "tasks_list", "params": ["uid"]},
+    "get": {"statement": "task_get", "params": ["uid", "tid"]},
+    "create": {"statement": "task_create", "params": ["uid"]},
+    "toggle": {"statement": "task_complete", "params": ["uid", "tid"]},
+}
+
+
+def pgbench_script(sql, params, nusers, nids, lookup_every):
+    """Replaces $n by pgbench variables; NULL params become the literal NULL."""
+    def sub(m):
+        i = int(m.group(1))
+        p = params[i - 1]
+        if p is None:
+            return "NULL"
+        if p in ("uid", "tid"):
+            return ":" + p
+        return f":p{i}"
+    body = re.sub(r"\$(\d+)\b", sub, sql)
+    # pgbench sends one line per command unless it ends with ';' — keep it on one line.
+    body = " ".join(body.split()).rstrip(";") + ";"
+    lines = []
+    if "tid" in params:
+        lines += [f"\\set r random(1, {lookup_every})",
+                  "\\if :r = 1 or :fresh = 0",
+                  f"\\set n random(1, {nids})",
+                  "select user_id as uid, id as tid from todo_bench.ids where n = :n \\gset",
+                  "\\set fresh 1",
+                  "\\endif"]
+    elif "uid" in params:
+        lines.append(f"\\set uid random({USER_BASE + 1}, {USER_BASE + nusers})")
+    lines.append(body)
+    defines = {f"p{i + 1}": p for i, p in enumerate(params) if p not in (None, "uid", "tid")}
+    return "\n".join(lines) + "\n", defines
+
+
+def pgbench(dsn, script_path, defines, clients, threads, seconds):
+    cmd = ["pgbench", "-M", "prepared", "-c", str(clients), "-j", str(threads), "-T", str(seconds),
+           "-n", "-D", "fresh=0"]
+    for k, v in defines.items():
+        cmd += ["-D", f"{k}={v}"]
+    cmd += ["-f", script_path, dsn]
+    p = run(cmd, timeout=seconds + 60)
+    out = p.stdout + p.stderr
+    tps = re.search(r"^tps = ([\d.]+)", out, re.M)
+    lat = re.search(r"^latency average = ([\d.]+) ms", out, re.M)
+    failed = re.search(r"^number of failed transactions: (\d+)", out, re.M)
+    if not tps:
+        raise BenchError(f"pgbench printed no tps: {shlex.join(cmd)}\n{out}")
+    if failed and int(failed.group(1)) > 0:
+        raise BenchError(f"pgbench: {failed.group(1)} failed transactions\n{out}")
+    return {"tps": float(tps.group(1)), "latency_ms": float(lat.group(1)) if lat else None}
+
+
+# --------------------------------------------------------------------------- front ceiling
+
+NGINX_OWN_HEADERS = {"server", "date", "content-length", "connection", "content-type",
+                     "transfer-encoding", "keep-alive"}
+
+
+def nginx_quote(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def fixed_location(name, status, headers, body):
+    """An nginx location answering `return 200` with this body and these headers."""
+    if "$" in body:
+        body = body.replace("$", "S")  # same size; nginx would read $x as a variable
+    chunks = [body[i:i + 1500] for i in range(0, len(body), 1500)] or [""]
+    lines = [f"location = /bench/fixed-{name} {{",
+             "  # make bench only: the front ceiling (same TLS, same headers, same body size)"]
+    ctype = "application/json"
+    for k, v in headers:
+        lk = k.lower()
+        if lk == "content-type":
+            ctype = v
+        elif lk == "x-request-id":
+            lines.append("  add_header X-Request-Id $request_id always;")
+        elif lk not in NGINX_OWN_HEADERS:
+            lines.append(f"  add_header {k} {nginx_quote(v)} always;")
+    lines.append(f"  default_type {nginx_quote(ctype)};")
+    for i, c in enumerate(chunks):
+        lines.append(f"  set $bench_{name}_{i} {nginx_quote(c)};")
+    lines.append("  return 200 \"" + "".join(f"${{bench_{name}_{i}}}" for i in range(len(chunks))) + "\";")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def https_request(port, method, path, token, body=None):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
+    headers = {"Authorization": f"Bearer {token}"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        r = conn.getresponse()
+        data = r.read()
+        return r.status, r.getheaders(), data
+    finally:
+        conn.close()
+
+
+# --------------------------------------------------------------------------- report
+
+def fmt(v, spec="{:.0f}", none="–"):
+    return none if v is None else spec.format(v)
+
+
+def judge(row):
+    checks = []
+    s = row["scenario"]
+    if s in DB_BAR:
+        r = row.get("ratio_db")
+        checks.append((f"db≥{DB_BAR[s]}", r is not None and r >= DB_BAR[s]))
+    checks.append((f"p99≤{P99_BAR_MS:g}ms", row["p99_ms"] <= P99_BAR_MS))
+    checks.append(("0 non-2xx", row["non2xx"] == 0 and row["socket_errors"] == 0))
+    if row.get("rss_max_kib") is not None:
+        checks.append(("RSS≤8MiB", row["rss_max_kib"] <= RSS_BAR_KIB))
+    row["bar"] = ", ".join(c for c, _ in checks)
+    row["failed"] = [c for c, ok in checks if not ok]
+    row["verdict"] = "PASS" if not row["failed"] else "FAIL"
+
+
+def render_table(rows):
+    head = ["scenario", "req/s", "p50 ms", "p99 ms", "non-2xx", "RSS sum/max MiB",
+            "db ceiling/s", "front ceiling/s", "÷db", "÷front", "bar", "verdict"]
+    body = []
+    for r in rows:
+        rss = "–" if r.get("rss_sum_kib") is None else f"{r['rss_sum_kib'] / 1024:.1f}/{r['rss_max_kib'] / 1024:.1f}"
+        nonok = str(r["non2xx"]) + (f" (+{r['socket_errors']} sock)" if r["socket_errors"] else "")
+        verdict = r["verdict"] + ("" if not r["failed"] else " (" + ", ".join(r["failed"]) + ")")
+        body.append([r["scenario"], fmt(r["rps"]), fmt(r["p50_ms"], "{:.2f}"), fmt(r["p99_ms"], "{:.2f}"),
+                     nonok, rss, fmt(r.get("db_ceiling")), fmt(r.get("front_ceiling")),
+                     fmt(r.get("ratio_db"), "{:.2f}"), fmt(r.get("ratio_front"), "{:.2f}"), r["bar"], verdict])
+    return head, body
+
+
+def markdown_table(head, body):
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in body]
+    return "\n".join(out)
+
+
+def text_table(head, body):
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))  # noqa: E731
+    return "\n".join([line(head), line(["-" * w for w in widths])] + [line(r) for r in body])
+
+
+def size_table(size_rows):
+    head = ["tasks of the user", "req/s (1 conn)", "p50 ms", "p99 ms", "non-2xx"]
+    body = [[f"{r['tasks']:,}", fmt(r["rps"]), fmt(r["p50_ms"], "{:.2f}"), fmt(r["p99_ms"], "{:.2f}"),
+             r["non2xx"]] for r in size_rows]
+    return head, body
+
+
+# --------------------------------------------------------------------------- the stack
+
+class BenchStack:
+    """The stack of tests/integration/stack.py, plus what the bench needs from it."""
+
+    def __init__(self, args, state_dir):
+        self.args = args
+        self.state_dir = state_dir
+        self.stack = None
+
+    def start(self):
+        import stack  # tests/integration/stack.py
+        raise BenchError("tests/integration/stack.py: integration not wired yet")
+
+    def stop(self):
+        if self.stack is not None:
+            self.stack.stop()
+            self.stack = None
+
+
+# --------------------------------------------------------------------------- main
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--smoke", action="store_true",
+                    help="the whole harness in a few seconds: tiny data, 1 s runs, 1 connection")
+    ap.add_argument("--duration", type=int, help="seconds per measured run (default 10; smoke 1)")
+    ap.add_argument("--warmup", type=int, help="warm-up seconds before each scenario (default 3; smoke 0)")
+    ap.add_argument("--connections", type=int, help="wrk connections (default 32; smoke 1)")
+    ap.add_argument("--threads", type=int, help="wrk threads (default 2; smoke 1)")
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS),
+                    help=f"comma-separated subset of {','.join(SCENARIOS)} (default all)")
+    ap.add_argument("--workers", type=int, help="WORKERS of the pool (default: the pool's default, nproc)")
+    ap.add_argument("--users", type=int, help="users (default 1000; smoke 20)")
+    ap.add_argument("--tasks", type=int, help="tasks per user (default 50; smoke 5)")
+    ap.add_argument("--sizes", help="data-size check: tasks of the big users, comma-separated "
+                                    "(default 10000,100000; smoke 200,1000; 'none' skips it)")
+    ap.add_argument("--size-duration", type=int, help="seconds per data-size run (default 3; smoke 1)")
+    ap.add_argument("--pgbench-clients", type=int, default=16)
+    ap.add_argument("--pgbench-threads", type=int, default=2)
+    ap.add_argument("--no-ceilings", action="store_true", help="skip the pgbench and nginx ceilings")
+    ap.add_argument("--jwt", action="store_true", help="also run build/bench/jwt_bench if it was built")
+    ap.add_argument("--keep", action="store_true", help="leave the stack running at the end")
+    ap.add_argument("--state-dir", help="where the stack lives (default: a fresh temporary directory)")
+    ap.add_argument("--no-record", action="store_true",
+                    help="don't append to bench/results/history.jsonl nor rewrite docs/PERFORMANCE.md")
+    a = ap.parse_args(argv)
+    smoke = a.smoke
+    a.duration = a.duration if a.duration is not None else (1 if smoke else 10)
+    a.warmup = a.warmup if a.warmup is not None else (0 if smoke else 3)
+    a.connections = a.connections or (1 if smoke else 32)
+    a.threads = a.threads or (1 if smoke else 2)
+    a.users = a.users or (20 if smoke else 1000)
+    a.tasks = a.tasks or (5 if smoke else 50)
+    a.size_duration = a.size_duration if a.size_duration is not None else (1 if smoke else 3)
+    if smoke:
+        a.pgbench_clients, a.pgbench_threads = 2, 1
+    sizes = a.sizes or ("200,1000" if smoke else "10000,100000")
+    a.sizes = [] if sizes == "none" else [int(x) for x in sizes.split(",")]
+    a.scenarios = [s.strip() for s in a.scenarios.split(",") if s.strip()]
+    for s in a.scenarios:
+        if s not in SCENARIOS:
+            ap.error(f"--scenarios: unknown scenario {s!r} (known: {', '.join(SCENARIOS)})")
+    if a.duration <= 0 or a.connections < 1:
+        ap.error("--duration and --connections must be positive")
+    return a
+
+
+def statement_plan(scenarios):
+    """{scenario: (statement dict, params)} for the database ceilings, checked against
+    src/statements.cpp."""
+    by_name = {s["name"]: s for s in extract_statements.extract(extract_statements.default_path())}
+    plan = {}
+    for sc in scenarios:
+        want = STATEMENT_FOR.get(sc)
+        if want is None:
+            continue
+        st = by_name.get(want["statement"])
+        if st is None:
+            raise BenchError(f"database ceiling of {sc}: statement {want['statement']!r} is not in "
+                             f"src/statements.cpp (have: {', '.join(by_name)}); update STATEMENT_FOR "
+                             f"in bench/run_bench.py")
+        if st["nparams"] != len(want["params"]):
+            raise BenchError(f"database ceiling of {sc}: {st['name']} takes {st['nparams']} parameters, "
+                             f"bench/run_bench.py STATEMENT_FOR gives {len(want['params'])}")
+        plan[sc] = (st, want["params"])
+    return plan
+
+
+def sample_request(port, scenario, uid, tid):
+    """One real request of the scenario: (status, headers, body) for the front ceiling."""
+    token = mint_token(uid)
+    if scenario in ("list", "mix"):
+        return https_request(port, "GET", "/api/tasks", token)
+    if scenario == "get":
+        return https_request(port, "GET", f"/api/tasks/{tid}", token)
+    if scenario == "create":
+        return https_request(port, "POST", "/api/tasks", token, CREATE_BODY)
+    if scenario == "toggle":
+        return https_request(port, "PATCH", f"/api/tasks/{tid}/complete", token)
+    raise ValueError(scenario)
+
+
+def bench(args, st, state_dir, results):
+    """Runs everything against a started BenchStack `st`; fills `results`."""
+    port = st.port
+    url = f"https://127.0.0.1:{port}"
+    pg_seconds = max(1, int(round(args.duration)))
+    plan = {} if args.no_ceilings else statement_plan(args.scenarios)
+
+    # Seed.
+    big_users = [(f"size-{n}", n) for n in args.sizes]
+    t0 = time.time()
+    log(f"seeding {args.users} users x {args.tasks} tasks"
+        + (f" + users with {', '.join(str(n) for n in args.sizes)} tasks" if args.sizes else ""))
+    st.owner_sql(seed_sql(args.users, args.tasks, big_users), timeout=600)
+    results["seed_seconds"] = round(time.time() - t0, 1)
+    nids = args.users * args.tasks
+
+    users = [(user_id(u), [task_uuid(user_id(u), k) for k in range(1, args.tasks + 1)])
+             for u in range(1, args.users + 1)]
+    users_file = os.path.join(state_dir, "users.txt")
+    write_users_file(users_file, users)
+    sample_uid, sample_ids = users[0]
+
+    # Front-ceiling locations: one per scenario, from a real response of that scenario.
+    if not args.no_ceilings:
+        snippets = []
+        for sc in args.scenarios:
+            if sc == "mix":
+                continue
+            status, headers, body = sample_request(port, sc, sample_uid, sample_ids[1])
+            if status // 100 != 2:
+                raise BenchError(f"sample {sc} request answered {status}: {body[:300]!r}")
+            results.setdefault("body_bytes", {})[sc] = len(body)
+            snippets.append(fixed_location(sc, status, headers, body.decode("utf-8", "replace")))
+        st.add_nginx_locations("".join(snippets))
+
+    rows = []
+    for sc in args.scenarios:
+        row = {"scenario": sc}
+        if not args.no_ceilings and sc != "mix":
+            log(f"{sc}: front ceiling (nginx return 200, {results['body_bytes'][sc]} B)")
+            if args.warmup:
+                wrk(url, "fixed", users_file, args.warmup, args.connections, args.threads,
+                    path=f"/bench/fixed-{sc}")
+            f = wrk(url, "fixed", users_file, args.duration, args.connections, args.threads,
+                    path=f"/bench/fixed-{sc}")
+            if f["non2xx"] or f["requests"] == 0:
+                raise BenchError(f"front ceiling of {sc}: {f['statuses']}")
+            row["front_ceiling"] = f["rps"]
+        if sc in plan:
+            stmt, params = plan[sc]
+            script, defines = pgbench_script(stmt["sql"], params, args.users, nids, LOOKUP_EVERY)
+            path = os.path.join(state_dir, f"ceiling-{sc}.pgbench")
+            with open(path, "w") as fh:
+                fh.write(script)
+            log(f"{sc}: database ceiling (pgbench {stmt['name']})")
+            d = pgbench(st.app_dsn, path, defines, args.pgbench_clients, args.pgbench_threads, pg_seconds)
+            row["db_ceiling"] = d["tps"]
+            row["db_statement"] = stmt["name"]
+        log(f"{sc}: endpoint (wrk -c{args.connections}, warm-up {args.warmup:g} s, {args.duration:g} s)")
+        if args.warmup:
+            wrk(url, sc, users_file, args.warmup, args.connections, args.threads)
+        r = wrk(url, sc, users_file, args.duration, args.connections, args.threads)
+        row.update({"rps": r["rps"], "requests": r["requests"], "p50_ms": r["p50_us"] / 1000,
+                    "p99_ms": r["p99_us"] / 1000, "non2xx": r["non2xx"], "statuses": r["statuses"],
+                    "socket_errors": r["socket_errors"]})
+        rss = workers_rss(st.master_pid)
+        if rss:
+            row.update({"rss_sum_kib": rss["sum_kib"], "rss_max_kib": rss["max_kib"], "workers": rss["workers"]})
+        if row.get("db_ceiling"):
+            row["ratio_db"] = row["rps"] / row["db_ceiling"]
+        if row.get("front_ceiling"):
+            row["ratio_front"] = row["rps"] / row["front_ceiling"]
+        judge(row)
+        rows.append(row)
+        log(f"{sc}: {row['rps']:.0f} req/s, p99 {row['p99_ms']:.2f} ms, non-2xx {row['non2xx']}, {row['verdict']}")
+    results["rows"] = rows
+
+    # Data size: default-page latency for one user with 50 / 10k / 100k tasks, 1 connection.
+    # The sizes are measured in interleaved 1 s rounds (median of the rounds), so that a
+    # burst of noise on the shared machine does not land on one size only.
+    if args.sizes:
+        sizes = [(sample_uid, args.tasks)] + big_users
+        files = {}
+        for uid, n in sizes:
+            files[n] = os.path.join(state_dir, f"size-{n}.txt")
+            write_users_file(files[n], [(uid, [])])
+            wrk(url, "list", files[n], 1, 1, 1)  # warm-up
+        rounds = {n: [] for _, n in sizes}
+        log(f"data size: default page of users with {', '.join(str(n) for _, n in sizes)} tasks "
+            f"({args.size_duration} x 1 s each, 1 connection)")
+        for _ in range(max(1, args.size_duration)):
+            for _, n in sizes:
+                rounds[n].append(wrk(url, "list", files[n], 1, 1, 1))
+        med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
+        size_rows = []
+        for _, n in sizes:
+            rs = rounds[n]
+            size_rows.append({"tasks": n, "rps": med([r["rps"] for r in rs]),
+                              "p50_ms": med([r["p50_us"] for r in rs]) / 1000,
+                              "p99_ms": med([r["p99_us"] for r in rs]) / 1000,
+                              "non2xx": sum(r["non2xx"] + r["socket_errors"] for r in rs),
+                              "requests": sum(r["requests"] for r in rs)})
+        results["size_rows"] = size_rows
+        base, top = size_rows[0], size_rows[-1]
+        results["size_ratio_p50"] = top["p50_ms"] / base["p50_ms"] if base["p50_ms"] else None
+        results["size_ratio_p99"] = top["p99_ms"] / base["p99_ms"] if base["p99_ms"] else None
+        results["size_verdict"] = ("PASS" if results["size_ratio_p50"] is not None
+                                   and results["size_ratio_p50"] <= SIZE_BAR
+                                   and all(r["non2xx"] == 0 for r in size_rows) else "FAIL")
+
+    if args.jwt:
+        exe = os.path.join(ROOT, "build", "bench", "jwt_bench")
+        if os.path.exists(exe):
+            log("jwt_bench")
+            p = run([exe, "--benchmark_format=console"], timeout=300)
+            results["jwt_bench"] = p.stdout
+        else:
+            results["jwt_bench"] = f"(not built: {exe})"
+
+
+def report(args, results, machine, commit):
+    out = []
+    rows = results.get("rows", [])
+    head, body = render_table(rows)
+    out.append(text_table(head, body))
+    if results.get("size_rows"):
+        h, b = size_table(results["size_rows"])
+        out.append("")
+        out.append(text_table(h, b))
+        out.append(f"data size: p50 {results['size_rows'][-1]['tasks']:,} / {results['size_rows'][0]['tasks']:,} tasks"
+                   f" = {fmt(results['size_ratio_p50'], '{:.2f}')} (p99 {fmt(results['size_ratio_p99'], '{:.2f}')});"
+                   f" bar ≤ {SIZE_BAR} → {results['size_verdict']}")
+    if results.get("jwt_bench"):
+        out += ["", results["jwt_bench"].rstrip()]
+    out.append("")
+    out.append(f"machine: {machine['nproc']} CPUs, {machine['cpu']}, kernel {machine['kernel']}, "
+               f"load at start {' '.join(machine['loadavg_start'])}; commit {commit}; "
+               f"wrk -t{min(args.threads, args.connections)} -c{args.connections} -d{args.duration:g}s "
+               f"(warm-up {args.warmup:g} s); pgbench -M prepared -c {args.pgbench_clients} "
+               f"-j {args.pgbench_threads} -T {max(1, int(round(args.duration)))}; "
+               f"WORKERS={results.get('workers', 'default')}")
+    print("\n".join(out), flush=True)
+    return out
+
+
+def record(args, results, machine, commit, text):
+    ts = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    params = {"duration": args.duration, "warmup": args.warmup, "connections": args.connections,
+              "threads": args.threads, "users": args.users, "tasks": args.tasks,
+              "workers": results.get("workers"), "pgbench_clients": args.pgbench_clients}
+    os.makedirs(os.path.join(BENCH_DIR, "results"), exist_ok=True)
+    with open(os.path.join(BENCH_DIR, "results", "history.jsonl"), "a") as f:
+        for r in results.get("rows", []):
+            rec = {"ts": ts, "commit": commit, "machine": machine, "params": params}
+            rec.update({k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()})
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        if results.get("size_rows"):
+            f.write(json.dumps({"ts": ts, "commit": commit, "machine": machine, "params": params,
+                                "scenario": "data-size", "sizes": results["size_rows"],
+                                "ratio_p50": results["size_ratio_p50"],
+                                "ratio_p99": results["size_ratio_p99"],
+                                "verdict": results["size_verdict"]}) + "\n")
+    write_performance_md(args, results, machine, commit, ts)
+
+
+def write_performance_md(args, results, machine, commit, ts):
+    head, body = render_table(results.get("rows", []))
+    parts = [
+        "# todo-api — performance",
+        "",
+        "The bars are in `../shared/spec/QUALITY.md` (\"Performance\"); `make bench` measures them. "
+        "This page is rewritten by every full `make bench` run; every run is also appended to "
+        "`bench/results/history.jsonl`.",
+        "",
+        f"## Latest run ({ts}, commit `{commit}`)",
+        "",
+        f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['mem_mib']} MiB, "
+        f"kernel {machine['kernel']}; load average at start {' '.join(machine['loadavg_start'])}. "
+        f"The machine is shared and noisy: judge ratios, not absolute figures.",
+        "",
+        markdown_table(head, body),
+        "",
+        "- req/s, p50, p99: wrk through nginx over TLS with keep-alive "
+        f"({args.connections} connections, {min(args.threads, args.connections)} threads, "
+        f"{args.duration:g} s after a {args.warmup:g} s warm-up), tokens rotating over "
+        f"{args.users:,} users with {args.tasks} tasks each.",
+        "- non-2xx: responses outside 200–299 counted by `bench/api.lua` (socket errors shown apart).",
+        "- RSS: VmRSS of the pool's workers after the scenario (sum / largest).",
+        "- db ceiling: `pgbench -M prepared` running the endpoint's own statement "
+        "(text read from `src/statements.cpp`) with random users and tasks of the same data.",
+        "- front ceiling: the same nginx server over TLS answering `return 200` with a body "
+        "of the same size and the same headers (a location rendered for the bench only).",
+        "",
+    ]
+    if results.get("size_rows"):
+        h, b = size_table(results["size_rows"])
+        parts += ["### Data size: default page (`GET /api/tasks`) of one user", "",
+                  markdown_table(h, b), "",
+                  f"p50 ratio {results['size_rows'][-1]['tasks']:,} / {results['size_rows'][0]['tasks']:,} "
+                  f"tasks: **{fmt(results['size_ratio_p50'], '{:.2f}')}** (p99 "
+                  f"{fmt(results['size_ratio_p99'], '{:.2f}')}); bar ≤ {SIZE_BAR}: "
+                  f"**{results['size_verdict']}**.", ""]
+    extra = getattr(args, "notes_md", None)
+    parts += [
+        "## The exact commands",
+        "",
+        "```sh",
+        "make bench          # = python3 bench/run_bench.py (builds first)",
+        "make bench-smoke    # the harness end to end in a few seconds (also a ctest entry)",
+        "python3 bench/run_bench.py --scenarios list,get --duration 5 --workers 4 --keep",
+        "```",
+        "",
+        "What `bench/run_bench.py` runs, per scenario, against the stack of "
+        "`tests/integration/stack.py` (its own PostgreSQL cluster, pool and nginx on 127.0.0.1):",
+        "",
+        "```sh",
+        f"wrk -t{min(args.threads, args.connections)} -c{args.connections} -d{args.duration:g}s "
+        "-s bench/api.lua https://127.0.0.1:PORT -- SCENARIO users.txt              # endpoint",
+        f"wrk -t{min(args.threads, args.connections)} -c{args.connections} -d{args.duration:g}s "
+        "-s bench/api.lua https://127.0.0.1:PORT -- fixed users.txt /bench/fixed-SCENARIO  # front ceiling",
+        f"pgbench -M prepared -c {args.pgbench_clients} -j {args.pgbench_threads} "
+        f"-T {max(1, int(round(args.duration)))} -n -D fresh=0 -f ceiling-SCENARIO.pgbench DSN   # db ceiling",
+        "wrk -t1 -c1 -d3s -s bench/api.lua https://127.0.0.1:PORT -- list size-N.txt          # data size",
+        "```",
+        "",
+        "The pgbench scripts (written into the state directory) are the statement's SQL with "
+        "`$n` replaced by pgbench variables; a task's `(user_id, id)` comes from the bench-only "
+        f"table `todo_bench.ids`, refreshed on about one transaction in {LOOKUP_EVERY} (so the "
+        f"ceiling carries ~{100 / LOOKUP_EVERY:.0f}% lookup overhead), list and create draw a "
+        "random user directly.",
+        "",
+    ]
+    if extra:
+        parts += [extra, ""]
+    path = os.path.join(ROOT, "docs", "PERFORMANCE.md")
+    notes = ""
+    if os.path.exists(path):
+        old = open(path).read()
+        m = re.search(r"<!-- notes -->.*", old, re.S)
+        if m:
+            notes = m.group(0)
+    if not notes:
+        notes = ("<!-- notes -->\n## Notes (kept across runs)\n\nFindings and tuning measurements "
+                 "are kept below this line; `make bench` rewrites only what is above it.\n")
+    with open(path, "w") as f:
+        f.write("\n".join(parts) + "\n" + notes)
+
+
+def main(argv=None, stack_factory=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    for tool in ("wrk", "pgbench", "psql"):
+        if shutil.which(tool) is None:
+            log(f"{tool} is not installed (make deps)")
+            return 1
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    machine = machine_info()
+    commit = git_commit()
+    own_dir = args.state_dir is None
+    state_dir = args.state_dir or tempfile.mkdtemp(prefix="todo-bench-")
+    os.makedirs(state_dir, exist_ok=True)
+    results = {"workers": args.workers}
+    st = (stack_factory or BenchStack)(args, state_dir)
+    started = time.time()
+    ok = False
+    try:
+        log(f"starting the stack in {state_dir}")
+        st.start()
+        results["workers"] = st.workers
+        bench(args, st, state_dir, results)
+        ok = True
+    except BenchError as e:
+        log(f"FAILED: {e}")
+    except KeyboardInterrupt:
+        log("interrupted")
+    finally:
+        if args.keep and ok:
+            log(f"--keep: the stack stays up: https://127.0.0.1:{st.port} (state {state_dir}); "
+                f"token: {mint_token(user_id(1))}")
+            log(f"stop it with: kill {st.master_pid}; nginx -s stop -c {getattr(st, 'nginx_conf', '?')}; "
+                f"and the PostgreSQL cluster of {state_dir}")
+        else:
+            try:
+                st.stop()
+            except Exception as e:  # noqa: BLE001 - cleanup must go on
+                log(f"stopping the stack: {e}")
+            if own_dir and not args.keep:
+                shutil.rmtree(state_dir, ignore_errors=True)
+    if not ok:
+        return 1
+    text = report(args, results, machine, commit)
+    log(f"done in {time.time() - started:.0f} s")
+    rows = results.get("rows", [])
+    if args.smoke:
+        bad = [r["scenario"] for r in rows if r["requests"] == 0 or r["non2xx"] or r["socket_errors"]
+               or (r["scenario"] != "mix" and not args.no_ceilings
+                   and not (r.get("db_ceiling") and r.get("front_ceiling")))]
+        bad += [f"size-{r['tasks']}" for r in results.get("size_rows", []) if r["requests"] == 0 or r["non2xx"]]
+        if len(rows) != len(args.scenarios) or bad:
+            log(f"smoke: FAILED ({', '.join(bad) or 'missing rows'})")
+            return 1
+        log("smoke: OK (bars are not judged in smoke mode)")
+        return 0
+    full = (set(args.scenarios) == set(SCENARIOS) and not args.no_ceilings)
+    if not args.no_record and full:
+        record(args, results, machine, commit, text)
+        log("appended to bench/results/history.jsonl; rewrote docs/PERFORMANCE.md")
+    missed = [r["scenario"] for r in rows if r["verdict"] != "PASS"]
+    if results.get("size_verdict") == "FAIL":
+        missed.append("data-size")
+    if missed:
+        log(f"bars missed: {', '.join(missed)}")
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
