@@ -103,7 +103,7 @@ const Variable kVariables[] = {
        return true;
      },
      "comma-separated origins like https://app.example.com"},
-    {"MAX_BODY_BYTES", int_field(&Config::max_body_bytes, 1, 64 * 1024 * 1024),
+    {"MAX_BODY_BYTES", int_field(&Config::max_body_bytes, 1, std::int64_t{64} * 1024 * 1024),
      "an integer 1..67108864"},
     {"FCGI_SOCKET", string_field(&Config::fcgi_socket), "a unix socket path or host:port"},
     {"FCGI_SOCKET_MODE",
