@@ -377,9 +377,8 @@ def fmt(v, spec="{:.0f}", none="–"):
 def judge(row):
     checks = []
     s = row["scenario"]
-    if s in DB_BAR:
-        r = row.get("ratio_db")
-        checks.append((f"db≥{DB_BAR[s]}", r is not None and r >= DB_BAR[s]))
+    if s in DB_BAR and row.get("ratio_db") is not None:
+        checks.append((f"÷db≥{DB_BAR[s]}", row["ratio_db"] >= DB_BAR[s]))
     checks.append((f"p99≤{P99_BAR_MS:g}ms", row["p99_ms"] <= P99_BAR_MS))
     checks.append(("0 non-2xx", row["non2xx"] == 0 and row["socket_errors"] == 0))
     if row.get("rss_max_kib") is not None:
@@ -425,16 +424,96 @@ def size_table(size_rows):
 # --------------------------------------------------------------------------- the stack
 
 class BenchStack:
-    """The stack of tests/integration/stack.py, plus what the bench needs from it."""
+    """The stack of tests/integration/stack.py (reused as is), plus what the bench needs:
+    a rate limit nobody trips, a known JWT secret, and an `include` in the rendered
+    TLS server for the front-ceiling locations (the shipped file is not touched)."""
 
     def __init__(self, args, state_dir):
         self.args = args
         self.state_dir = state_dir
         self.stack = None
+        self.include = os.path.join(state_dir, "bench-locations.conf")
 
     def start(self):
-        import stack  # tests/integration/stack.py
-        raise BenchError("tests/integration/stack.py: integration not wired yet")
+        try:
+            import stack as stack_mod  # tests/integration/stack.py
+        except ImportError as e:
+            raise BenchError(f"tests/integration/stack.py is needed: {e}") from e
+        include = self.include
+        open(include, "w").close()
+
+        class _Stack(stack_mod.Stack):
+            def render_nginx(self):
+                prefix, conf = super().render_nginx()
+                site = os.path.join(prefix, "todo-api.conf")
+                with open(site) as f:
+                    text = f.read()
+                anchor = "    location /api/ {"
+                if text.count(anchor) != 1:
+                    raise BenchError(f"{site}: cannot find {anchor.strip()!r} to add the bench locations")
+                text = text.replace(anchor, f"    include {include};  # make bench: front ceiling\n\n{anchor}")
+                with open(site, "w") as f:
+                    f.write(text)
+                return prefix, conf
+
+        kw = {"workers": self.args.workers or os.cpu_count() or 2,
+              "rate_limit": ("1000000r/s", 1000000),
+              "jwt_secret": JWT_SECRET,
+              "nginx_workers": self.args.nginx_workers,
+              "env": {"LOG_LEVEL": "warn"}}
+        self.stack = _Stack(**kw)
+        try:
+            self.stack.start()
+        except BenchError:
+            raise
+        except Exception as e:  # noqa: BLE001 - report any start failure as one line
+            raise BenchError(f"the stack did not start: {e}") from e
+        self.port = self.stack.https_port
+        self.workers = kw["workers"]
+        self.app_dsn = self.stack.database_url()
+        self.nginx_conf = os.path.join(self.stack.dir, "nginx", "nginx.conf")
+
+    @property
+    def master_pid(self):
+        return self.stack.pool_pid
+
+    def owner_sql(self, sql, timeout):
+        try:
+            self.stack.psql(sql, user=self._owner_role(), timeout=timeout)
+        except Exception as e:  # noqa: BLE001
+            raise BenchError(f"seeding failed: {e}") from e
+        # The application role reads the bench's id table (pgbench runs as that role).
+        self.stack.psql(f"grant usage on schema todo_bench to {self._app_role()};"
+                        f"grant select on todo_bench.ids to {self._app_role()};",
+                        user=self._owner_role())
+
+    def _owner_role(self):
+        import stack as stack_mod
+        return stack_mod.OWNER_ROLE
+
+    def _app_role(self):
+        import stack as stack_mod
+        return stack_mod.APP_ROLE
+
+    def add_nginx_locations(self, text):
+        with open(self.include, "w") as f:
+            f.write(text)
+        p = run(self.stack.nginx_command("-s", "reload"), timeout=30, check=False)
+        if p.returncode != 0:
+            raise BenchError(f"nginx reload with the bench locations failed:\n{p.stderr}\n{text[:2000]}")
+        # The reload is asynchronous: wait until the new workers answer.
+        names = re.findall(r"location = /bench/fixed-(\w+)", text)
+        deadline = time.time() + 10
+        while names:
+            try:
+                status, _, _ = https_request(self.port, "GET", f"/bench/fixed-{names[0]}", "x")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            if time.time() > deadline:
+                raise BenchError("nginx did not serve the bench locations within 10 s")
+            time.sleep(0.1)
 
     def stop(self):
         if self.stack is not None:
@@ -455,7 +534,9 @@ def parse_args(argv):
     ap.add_argument("--threads", type=int, help="wrk threads (default 2; smoke 1)")
     ap.add_argument("--scenarios", default=",".join(SCENARIOS),
                     help=f"comma-separated subset of {','.join(SCENARIOS)} (default all)")
-    ap.add_argument("--workers", type=int, help="WORKERS of the pool (default: the pool's default, nproc)")
+    ap.add_argument("--workers", type=int, help="WORKERS of the pool (default: nproc, the pool's default)")
+    ap.add_argument("--nginx-workers", default="auto",
+                    help="nginx worker_processes (default auto, as Debian's nginx.conf)")
     ap.add_argument("--users", type=int, help="users (default 1000; smoke 20)")
     ap.add_argument("--tasks", type=int, help="tasks per user (default 50; smoke 5)")
     ap.add_argument("--sizes", help="data-size check: tasks of the big users, comma-separated "
@@ -671,7 +752,7 @@ def report(args, results, machine, commit):
     return out
 
 
-def record(args, results, machine, commit, text):
+def record(args, results, machine, commit):
     ts = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     params = {"duration": args.duration, "warmup": args.warmup, "connections": args.connections,
               "threads": args.threads, "users": args.users, "tasks": args.tasks,
@@ -774,49 +855,8 @@ def write_performance_md(args, results, machine, commit, ts):
         f.write("\n".join(parts) + "\n" + notes)
 
 
-def main(argv=None, stack_factory=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    for tool in ("wrk", "pgbench", "psql"):
-        if shutil.which(tool) is None:
-            log(f"{tool} is not installed (make deps)")
-            return 1
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    machine = machine_info()
-    commit = git_commit()
-    own_dir = args.state_dir is None
-    state_dir = args.state_dir or tempfile.mkdtemp(prefix="todo-bench-")
-    os.makedirs(state_dir, exist_ok=True)
-    results = {"workers": args.workers}
-    st = (stack_factory or BenchStack)(args, state_dir)
-    started = time.time()
-    ok = False
-    try:
-        log(f"starting the stack in {state_dir}")
-        st.start()
-        results["workers"] = st.workers
-        bench(args, st, state_dir, results)
-        ok = True
-    except BenchError as e:
-        log(f"FAILED: {e}")
-    except KeyboardInterrupt:
-        log("interrupted")
-    finally:
-        if args.keep and ok:
-            log(f"--keep: the stack stays up: https://127.0.0.1:{st.port} (state {state_dir}); "
-                f"token: {mint_token(user_id(1))}")
-            log(f"stop it with: kill {st.master_pid}; nginx -s stop -c {getattr(st, 'nginx_conf', '?')}; "
-                f"and the PostgreSQL cluster of {state_dir}")
-        else:
-            try:
-                st.stop()
-            except Exception as e:  # noqa: BLE001 - cleanup must go on
-                log(f"stopping the stack: {e}")
-            if own_dir and not args.keep:
-                shutil.rmtree(state_dir, ignore_errors=True)
-    if not ok:
-        return 1
-    text = report(args, results, machine, commit)
-    log(f"done in {time.time() - started:.0f} s")
+def verdict(args, results):
+    """Exit status for a finished run (report already printed)."""
     rows = results.get("rows", [])
     if args.smoke:
         bad = [r["scenario"] for r in rows if r["requests"] == 0 or r["non2xx"] or r["socket_errors"]
@@ -828,10 +868,6 @@ def main(argv=None, stack_factory=None):
             return 1
         log("smoke: OK (bars are not judged in smoke mode)")
         return 0
-    full = (set(args.scenarios) == set(SCENARIOS) and not args.no_ceilings)
-    if not args.no_record and full:
-        record(args, results, machine, commit, text)
-        log("appended to bench/results/history.jsonl; rewrote docs/PERFORMANCE.md")
     missed = [r["scenario"] for r in rows if r["verdict"] != "PASS"]
     if results.get("size_verdict") == "FAIL":
         missed.append("data-size")
@@ -839,6 +875,63 @@ def main(argv=None, stack_factory=None):
         log(f"bars missed: {', '.join(missed)}")
         return 3
     return 0
+
+
+def main(argv=None, stack_factory=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    for tool in ("wrk", "pgbench", "psql"):
+        if shutil.which(tool) is None:
+            log(f"{tool} is not installed (make deps)")
+            return 1
+
+    def on_term(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGHUP, on_term)
+    machine = machine_info()
+    commit = git_commit()
+    own_dir = args.state_dir is None
+    state_dir = args.state_dir or tempfile.mkdtemp(prefix="todo-bench-")
+    os.makedirs(state_dir, exist_ok=True)
+    results = {"workers": args.workers}
+    st = (stack_factory or BenchStack)(args, state_dir)
+    started = time.time()
+    rc = 1
+    try:
+        log(f"starting the stack (state in {state_dir})")
+        st.start()
+        results["workers"] = st.workers
+        bench(args, st, state_dir, results)
+        report(args, results, machine, commit)
+        log(f"done in {time.time() - started:.0f} s")
+        full = set(args.scenarios) == set(SCENARIOS) and not args.no_ceilings
+        if not args.smoke and not args.no_record and full:
+            record(args, results, machine, commit)
+            log("appended to bench/results/history.jsonl; rewrote docs/PERFORMANCE.md")
+        rc = verdict(args, results)
+        if args.keep:
+            log(f"--keep: the stack stays up until Ctrl-C: https://127.0.0.1:{st.port} "
+                f"(users {state_dir}/users.txt: '<token> <task ids>' per line)")
+            log(f"curl -k -H 'Authorization: Bearer {mint_token(user_id(1))}' "
+                f"https://127.0.0.1:{st.port}/api/tasks")
+            while True:
+                signal.pause()
+    except BenchError as e:
+        log(f"FAILED: {e}")
+        rc = 1
+    except KeyboardInterrupt:
+        if not args.keep:
+            log("interrupted")
+            rc = 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the cleanup
+        try:
+            st.stop()
+        except Exception as e:  # noqa: BLE001 - cleanup must go on
+            log(f"stopping the stack: {e}")
+        if own_dir:
+            shutil.rmtree(state_dir, ignore_errors=True)
+    return rc
 
 
 if __name__ == "__main__":
