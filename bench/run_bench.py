@@ -368,6 +368,59 @@ def https_request(port, method, path, token, body=None):
         conn.close()
 
 
+# --------------------------------------------------------------------------- callgrind
+
+def callgrind_worker(st):
+    pids = children_of(st.master_pid)
+    if len(pids) != 1:
+        raise BenchError(f"--callgrind expects one worker, found {pids}")
+    return pids[0]
+
+
+def callgrind_dump(st, worker, scenario, requests):
+    """Dumps the worker's counters since the last zero; returns Ir per request and the
+    top functions (inclusive and self), written to bench/results/callgrind/<scenario>.txt."""
+    before = set(os.listdir(st.callgrind_dir))
+    run(["callgrind_control", f"--dump={scenario}", str(worker)], timeout=60)
+    deadline = time.time() + 30
+    while True:
+        new = [f for f in os.listdir(st.callgrind_dir) if f not in before and f.startswith(f"callgrind.{worker}")]
+        if new or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    if not new:
+        raise BenchError(f"callgrind wrote no dump for {worker}: {sorted(os.listdir(st.callgrind_dir))}")
+    dump = os.path.join(st.callgrind_dir, sorted(new)[-1])
+    time.sleep(0.5)  # let valgrind finish writing
+    # A call in progress when the counters were zeroed shows as "calls=0"; callgrind_annotate
+    # then books its inclusive cost as the caller's self cost (all of it on __libc_start_main).
+    with open(dump) as f:
+        text = f.read()
+    with open(dump, "w") as f:
+        f.write(re.sub(r"^calls=0 ", "calls=1 ", text, flags=re.M))
+    incl = run(["callgrind_annotate", "--inclusive=yes", "--threshold=99.9", dump], timeout=120).stdout
+    excl = run(["callgrind_annotate", "--threshold=99.9", dump], timeout=120).stdout
+    total = re.search(r"^([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", incl, re.M)
+    ir = int(total.group(1).replace(",", "")) if total else 0
+
+    def top(text, n):
+        body = text.split("PROGRAM TOTALS", 1)[-1]
+        lines = [ln for ln in body.splitlines() if re.match(r"^\s*[\d,]+ \(", ln)]
+        return lines[:n]
+    out_dir = os.path.join(BENCH_DIR, "results", "callgrind")
+    os.makedirs(out_dir, exist_ok=True)
+    per_req = ir / requests if requests else None
+    with open(os.path.join(out_dir, f"{scenario}.txt"), "w") as f:
+        f.write(f"# {scenario}: {ir:,} Ir for {requests} requests = {per_req or 0:,.0f} Ir/request "
+                f"(worker only; commit {git_commit()})\n\n## inclusive\n")
+        f.write("\n".join(top(incl, 60)) + "\n\n## self\n" + "\n".join(top(excl, 40)) + "\n")
+    shutil.copy(dump, os.path.join(out_dir, f"callgrind.out.{scenario}"))
+    log(f"{scenario}: {per_req or 0:,.0f} instructions per request in the worker "
+        f"(bench/results/callgrind/{scenario}.txt)")
+    return {"ir": ir, "requests": requests, "ir_per_request": per_req,
+            "top_self": [ln.strip() for ln in top(excl, 12)]}
+
+
 # --------------------------------------------------------------------------- report
 
 def fmt(v, spec="{:.0f}", none="–"):
@@ -461,6 +514,8 @@ class BenchStack:
               "jwt_secret": JWT_SECRET,
               "nginx_workers": self.args.nginx_workers,
               "env": {"LOG_LEVEL": "warn"}}
+        if self.args.callgrind:
+            kw["binary"] = self._callgrind_wrapper(stack_mod.BIN)
         self.stack = _Stack(**kw)
         try:
             self.stack.start()
@@ -472,6 +527,22 @@ class BenchStack:
         self.workers = kw["workers"]
         self.app_dsn = self.stack.database_url()
         self.nginx_conf = os.path.join(self.stack.dir, "nginx", "nginx.conf")
+
+    def _callgrind_wrapper(self, binary):
+        """`todo-api serve` under callgrind (the forked worker inherits it); other
+        subcommands (migrate) run as they are."""
+        self.callgrind_dir = os.path.join(self.state_dir, "callgrind")
+        os.makedirs(self.callgrind_dir, exist_ok=True)
+        path = os.path.join(self.state_dir, "todo-api-callgrind")
+        with open(path, "w") as f:
+            f.write(f"""#!/bin/sh
+if [ "$1" = serve ]; then
+  exec valgrind --tool=callgrind --trace-children=yes --compress-strings=no --compress-pos=no --callgrind-out-file={self.callgrind_dir}/callgrind.%p {binary} "$@"
+fi
+exec {binary} "$@"
+""")
+        os.chmod(path, 0o755)
+        return path
 
     @property
     def master_pid(self):
@@ -545,6 +616,10 @@ def parse_args(argv):
     ap.add_argument("--pgbench-clients", type=int, default=16)
     ap.add_argument("--pgbench-threads", type=int, default=2)
     ap.add_argument("--no-ceilings", action="store_true", help="skip the pgbench and nginx ceilings")
+    ap.add_argument("--callgrind", action="store_true",
+                    help="profile instead: WORKERS=1 under valgrind --tool=callgrind, no ceilings; per "
+                         "scenario the worker's instructions per request and its top functions "
+                         "(bench/results/callgrind/)")
     ap.add_argument("--jwt", action="store_true", help="also run build/bench/jwt_bench if it was built")
     ap.add_argument("--keep", action="store_true", help="leave the stack running at the end")
     ap.add_argument("--state-dir", help="where the stack lives (default: a fresh temporary directory)")
@@ -554,13 +629,18 @@ def parse_args(argv):
     smoke = a.smoke
     a.duration = a.duration if a.duration is not None else (1 if smoke else 10)
     a.warmup = a.warmup if a.warmup is not None else (0 if smoke else 3)
-    a.connections = a.connections or (1 if smoke else 32)
+    a.connections = a.connections or (1 if smoke or a.callgrind else 32)
     a.threads = a.threads or (1 if smoke else 2)
     a.users = a.users or (20 if smoke else 1000)
     a.tasks = a.tasks or (5 if smoke else 50)
     a.size_duration = a.size_duration if a.size_duration is not None else (1 if smoke else 3)
     if smoke:
         a.pgbench_clients, a.pgbench_threads = 2, 1
+    if a.callgrind:
+        a.workers, a.no_ceilings, a.no_record = 1, True, True
+        a.connections = a.connections if a.connections and a.connections > 0 else 1
+        if a.sizes is None:
+            a.sizes = "none"
     sizes = a.sizes or ("200,1000" if smoke else "10000,100000")
     a.sizes = [] if sizes == "none" else [int(x) for x in sizes.split(",")]
     a.scenarios = [s.strip() for s in a.scenarios.split(",") if s.strip()]
@@ -668,7 +748,12 @@ def bench(args, st, state_dir, results):
         log(f"{sc}: endpoint (wrk -c{args.connections}, warm-up {args.warmup:g} s, {args.duration:g} s)")
         if args.warmup:
             wrk(url, sc, users_file, args.warmup, args.connections, args.threads)
+        if args.callgrind:
+            worker = callgrind_worker(st)
+            run(["callgrind_control", "--zero", str(worker)], timeout=60)
         r = wrk(url, sc, users_file, args.duration, args.connections, args.threads)
+        if args.callgrind:
+            row["callgrind"] = callgrind_dump(st, worker, sc, r["requests"])
         row.update({"rps": r["rps"], "requests": r["requests"], "p50_ms": r["p50_us"] / 1000,
                     "p99_ms": r["p99_us"] / 1000, "non2xx": r["non2xx"], "statuses": r["statuses"],
                     "socket_errors": r["socket_errors"]})
@@ -739,6 +824,11 @@ def report(args, results, machine, commit):
         out.append(f"data size: p50 {results['size_rows'][-1]['tasks']:,} / {results['size_rows'][0]['tasks']:,} tasks"
                    f" = {fmt(results['size_ratio_p50'], '{:.2f}')} (p99 {fmt(results['size_ratio_p99'], '{:.2f}')});"
                    f" bar ≤ {SIZE_BAR} → {results['size_verdict']}")
+    for r in rows:
+        if r.get("callgrind"):
+            c = r["callgrind"]
+            out += ["", f"callgrind {r['scenario']}: {c['ir_per_request'] or 0:,.0f} Ir/request "
+                        f"({c['requests']} requests); top self cost:"] + ["  " + ln for ln in c["top_self"]]
     if results.get("jwt_bench"):
         out += ["", results["jwt_bench"].rstrip()]
     out.append("")
