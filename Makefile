@@ -44,10 +44,11 @@ fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DTODO_FUZZ=ON >/dev/null
 	cmake --build build-fuzz -j $(JOBS)
 	@for target in build-fuzz/fuzz_*; do \
-	  name=$$(basename $$target); mkdir -p build-fuzz/corpus/$$name; \
+	  name=$$(basename $$target); short=$${name#fuzz_}; mkdir -p build-fuzz/corpus/$$short; \
 	  echo "== $$name ($(FUZZ_SECONDS) s)"; \
 	  $$target -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
-	    build-fuzz/corpus/$$name $$( [ -d fuzz/seeds/$$name ] && echo fuzz/seeds/$$name ) 2>&1 \
+	    $$( [ -f fuzz/$$short.dict ] && echo -dict=fuzz/$$short.dict ) \
+	    build-fuzz/corpus/$$short $$( [ -d fuzz/corpus/$$short ] && echo fuzz/corpus/$$short ) 2>&1 \
 	    | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' ; \
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done

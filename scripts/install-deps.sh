@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libfcgi-dev libpq-dev libssl-dev libcjson-dev libcurl4-openssl-dev libgtest-dev
+  libfcgi-dev libpq-dev libssl-dev libcjson-dev libcurl4-openssl-dev libgtest-dev libbenchmark-dev
   postgresql postgresql-contrib nginx-light openssl ca-certificates curl python3 systemd
   wrk
 )

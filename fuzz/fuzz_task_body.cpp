@@ -1,0 +1,92 @@
+// libFuzzer target for the body parsers (task_input.h). Not part of the CMake
+// build; see fuzz/build.sh. Besides "never crashes", it checks the parser's
+// promises on every accepted input and aborts when one is broken.
+#include <cjson/cJSON.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "c_handles.h"
+#include "rfc3339.h"
+#include "task_input.h"
+#include "utf8.h"
+
+namespace {
+
+void check(bool ok) {
+  if (!ok) std::abort();
+}
+
+void check_text(const std::string& s, std::size_t min, std::size_t max, bool allow_newlines) {
+  check(utf8_valid(s));
+  check(utf8_length(s) >= min && utf8_length(s) <= max);
+  check(!utf8_has_control(s, allow_newlines ? "\n\r\t" : ""));
+}
+
+void check_input(const TaskInput& in, BodyMode mode) {
+  if (mode != BodyMode::patch) {
+    check(in.title.present && in.description.present && in.completed.present &&
+          in.priority.present && in.due_at.present && in.tags.present);
+    check(in.title.value && in.completed.value && in.priority.value && in.tags.value);
+  }
+  if (in.title.present) {
+    check(in.title.value.has_value());
+    check_text(*in.title.value, 1, 200, false);
+    check(utf8_trim(*in.title.value) == *in.title.value);
+  }
+  if (in.description.value) check_text(*in.description.value, 0, 2000, true);
+  if (in.priority.present) {
+    const std::string& p = in.priority.value.value();
+    check(p == "low" || p == "medium" || p == "high");
+  }
+  if (in.due_at.value) {
+    std::string again;
+    check(parse_rfc3339(*in.due_at.value, again) && again == *in.due_at.value);
+  }
+  if (in.tags.value) {
+    check(in.tags.value->size() <= 20);
+    for (const std::string& t : *in.tags.value) check_text(t, 1, 50, false);
+    std::string json = tags_to_json(*in.tags.value);
+    JsonPtr parsed{cJSON_ParseWithLength(json.c_str(), json.size())};
+    check(parsed && cJSON_GetArraySize(parsed.get()) == static_cast<int>(in.tags.value->size()));
+  }
+}
+
+void check_result(const BodyResult& r) {
+  check((r.status == BodyStatus::validation_failed) == !r.errors.empty());
+  check(r.status == BodyStatus::ok || !r.detail.empty());
+  check(r.errors.size() <= 100);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  auto mode = static_cast<BodyMode>(data[0] % 3);
+  std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
+
+  TaskInput in;
+  BodyResult r = parse_task_body(body, mode, in);
+  check_result(r);
+  if (r.status == BodyStatus::ok) check_input(in, mode);
+  // Accepted bodies are valid UTF-8 JSON objects.
+  if (r.status != BodyStatus::bad_request) check(utf8_valid(body));
+
+  std::optional<bool> set;
+  check_result(parse_complete_body(body, set));
+
+  // The escaper must turn arbitrary bytes into valid JSON.
+  std::string json = tags_to_json({std::string(body)});
+  check(utf8_valid(json));
+  JsonPtr parsed{cJSON_ParseWithLength(json.c_str(), json.size())};
+  check(parsed != nullptr && cJSON_IsArray(parsed.get()));
+
+  std::string utc;
+  if (parse_rfc3339(body, utc)) {
+    std::string again;
+    check(parse_rfc3339(utc, again) && again == utc);
+  }
+  return 0;
+}

@@ -1,0 +1,139 @@
+#include "auth.h"
+
+#include <ctime>
+
+#include "c_handles.h"
+#include "jwks_source.h"
+#include "jwt.h"
+#include "token_cache.h"
+
+namespace {
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
+    if (x != b[i]) return false;
+  }
+  return true;
+}
+
+AuthResult result(AuthStatus status, std::string reason) {
+  AuthResult r;
+  r.status = status;
+  r.reason = std::move(reason);
+  return r;
+}
+
+AuthResult accepted(const JwtClaims& claims) {
+  AuthResult r;
+  r.status = AuthStatus::ok;
+  r.identity.user_id = claims.sub;
+  r.identity.email = claims.email;
+  r.identity.has_email = claims.has_email;
+  return r;
+}
+
+// A local file wins over a URL when both are configured: it is what the admin pinned.
+std::unique_ptr<JwksSource> make_source(const Config& config) {
+  JwksLoader loader;
+  if (!config.jwks_file.empty()) {
+    loader = make_jwks_file_loader(config.jwks_file);
+  } else if (!config.jwks_url.empty()) {
+    loader = make_jwks_url_loader(config.jwks_url);
+  } else {
+    return nullptr;
+  }
+  return std::make_unique<JwksSource>(std::move(loader), config.jwks_cache_ttl,
+                                      static_cast<std::int64_t>(std::time(nullptr)));
+}
+
+}  // namespace
+
+struct Authenticator::Impl {
+  explicit Impl(const Config& config) : hmac(config.jwt_secret), jwks(make_source(config)) {
+    options.leeway_seconds = config.jwt_leeway_seconds;
+    options.issuer = config.jwt_issuer;
+    options.audience = config.jwt_audience;
+  }
+
+  JwtResult verify(std::string_view token, std::int64_t now) {
+    JwtKeys keys{&hmac, jwks ? jwks->keys(now) : nullptr};
+    JwtResult r = verify_jwt(token, keys, now, options);
+    if (r.error == JwtError::unknown_kid && jwks && jwks->refresh_for_unknown_kid(now)) {
+      keys.jwks = jwks->keys(now);
+      r = verify_jwt(token, keys, now, options);
+    }
+    return r;
+  }
+
+  JwtOptions options;
+  HmacKey hmac;
+  std::unique_ptr<JwksSource> jwks;
+  TokenCache cache;
+};
+
+Authenticator::Authenticator(const Config& config) : impl_(std::make_unique<Impl>(config)) {}
+Authenticator::~Authenticator() = default;
+
+AuthResult Authenticator::authenticate(std::string_view authorization_header, std::int64_t now) {
+  const std::string_view header = trim(authorization_header);
+  if (header.empty()) return result(AuthStatus::missing, "no Authorization header");
+  std::size_t space = 0;
+  while (space < header.size() && !is_space(header[space])) ++space;
+  if (!iequals(header.substr(0, space), "bearer")) {
+    return result(AuthStatus::missing, "Authorization scheme is not Bearer");
+  }
+  const std::string_view token = trim(header.substr(space));
+  if (token.empty()) return result(AuthStatus::invalid, "empty bearer token");
+  if (token.size() > kMaxTokenBytes) return result(AuthStatus::invalid, "token over 8 KiB");
+
+  // A cached token skips the signature, never the clock.
+  const TokenCache::Digest key = impl_->cache.digest(token);
+  if (const JwtClaims* cached = impl_->cache.find(key)) {
+    std::string reason;
+    if (check_time_window(*cached, now, impl_->options.leeway_seconds, reason) == JwtError::ok) {
+      return accepted(*cached);
+    }
+    if (cached->exp <= static_cast<double>(now)) impl_->cache.erase(key);
+    return result(AuthStatus::invalid, reason + " (cached)");
+  }
+
+  const JwtResult r = impl_->verify(token, now);
+  if (r.error == JwtError::no_jwks && impl_->jwks && !impl_->jwks->ever_loaded()) {
+    return result(AuthStatus::unavailable, "no JWKS keys loaded: " + impl_->jwks->last_error());
+  }
+  if (!r.ok()) return result(AuthStatus::invalid, r.reason);
+  impl_->cache.insert(key, r.claims);
+  return accepted(r.claims);
+}
+
+std::string mint_hs256_token(std::string_view secret, std::string_view sub, std::string_view email,
+                             std::int64_t now, std::int64_t ttl_seconds, std::string_view issuer,
+                             std::string_view audience) {
+  const HmacKey key(secret);
+  JsonPtr payload{cJSON_CreateObject()};
+  if (!key.usable() || !payload || sub.empty() || ttl_seconds <= 0) return {};
+  cJSON* p = payload.get();
+  cJSON_AddStringToObject(p, "sub", std::string(sub).c_str());
+  if (!email.empty()) cJSON_AddStringToObject(p, "email", std::string(email).c_str());
+  if (!issuer.empty()) cJSON_AddStringToObject(p, "iss", std::string(issuer).c_str());
+  if (!audience.empty()) cJSON_AddStringToObject(p, "aud", std::string(audience).c_str());
+  cJSON_AddNumberToObject(p, "iat", static_cast<double>(now));
+  cJSON_AddNumberToObject(p, "exp", static_cast<double>(now + ttl_seconds));
+  char* text = cJSON_PrintUnformatted(p);
+  if (text == nullptr) return {};
+  std::string json = text;
+  cJSON_free(text);
+  return sign_hmac_jwt(key, JwsAlg::hs256, R"({"alg":"HS256","typ":"JWT"})", json);
+}

@@ -1,0 +1,320 @@
+// Task body validation (API.md §3). Decisions the contract leaves open:
+//  - A key that appears twice in the body is a 422 "duplicate field" for that key
+//    (JSON allows it, but which value wins would be a guess).
+//  - Title and tags are trimmed first and then checked for control characters,
+//    so a trailing "\n" or tab from a text area is trimmed, not an error.
+//  - The description is stored as sent (not trimmed); "" is allowed.
+//  - Tag duplicates are detected on the utf8_lower() key: ASCII, Latin-1, Latin
+//    Extended-A, Greek and Cyrillic fold; other scripts compare exactly.
+//  - At most kMaxErrors errors are listed (one per field, first reason wins), so a
+//    hostile array of thousands of bad tags cannot blow up the response.
+#include "task_input.h"
+
+#include <cjson/cJSON.h>
+
+#include <cstddef>
+#include <unordered_set>
+#include <utility>
+
+#include "c_handles.h"
+#include "json_strict.h"
+#include "rfc3339.h"
+#include "utf8.h"
+
+namespace {
+
+constexpr std::size_t kMaxErrors = 100;
+constexpr std::size_t kTitleMax = 200;
+constexpr std::size_t kDescriptionMax = 2000;
+constexpr std::size_t kTagMax = 50;
+constexpr std::size_t kTagsMax = 20;
+
+constexpr const char* kReadOnly[] = {"id",         "user_id",      "created_at",
+                                     "updated_at", "completed_at", "version"};
+
+void add_error(std::vector<FieldError>& errors, std::string field, std::string message) {
+  if (errors.size() >= kMaxErrors) return;
+  for (const FieldError& e : errors) {
+    if (e.field == field) return;
+  }
+  errors.push_back({std::move(field), std::move(message)});
+}
+
+bool is_read_only(std::string_view key) {
+  for (const char* name : kReadOnly) {
+    if (key == name) return true;
+  }
+  return false;
+}
+
+BodyResult bad_request(std::string detail) {
+  return {BodyStatus::bad_request, std::move(detail), {}};
+}
+
+// Syntax, UTF-8 and "top level is an object" (400s) for every body route.
+BodyResult parse_object(std::string_view body, JsonPtr& root) {
+  if (!utf8_valid(body)) return bad_request("The request body is not valid UTF-8.");
+  std::string text(body);
+  // cJSON needs the terminating NUL inside the length to reject trailing bytes.
+  if (json_strict_prepare(text)) {
+    root.reset(cJSON_ParseWithLengthOpts(text.c_str(), text.size() + 1, nullptr, true));
+  }
+  if (!root) return bad_request("The request body is not valid JSON.");
+  if (!cJSON_IsObject(root.get())) return bad_request("The request body must be a JSON object.");
+  return {};
+}
+
+// A text value: re-validated (decoded escapes), optionally trimmed, checked for
+// control characters and length. Returns an error message, empty when valid.
+std::string check_text(std::string_view raw, bool trim, std::size_t min, std::size_t max,
+                       std::string_view allowed_controls, std::string& out) {
+  if (!utf8_valid(raw)) return "must be valid Unicode text";
+  std::string_view text = trim ? utf8_trim(raw) : raw;
+  if (utf8_has_control(text, allowed_controls)) {
+    return allowed_controls.empty()
+               ? "must not contain control characters (U+0000-U+001F, U+007F-U+009F)"
+               : "must not contain control characters other than line feed, carriage return "
+                 "and tab";
+  }
+  std::size_t length = utf8_length(text);
+  if (length < min) return "must not be empty";
+  if (length > max) {
+    return "must be at most " + std::to_string(max) + " characters (got " + std::to_string(length) +
+           ")";
+  }
+  out.assign(text);
+  return {};
+}
+
+void parse_title(const cJSON* v, TaskInput& in, std::vector<FieldError>& errors) {
+  if (cJSON_IsNull(v)) return add_error(errors, "title", "must not be null: a task needs a title");
+  if (!cJSON_IsString(v)) return add_error(errors, "title", "must be a string");
+  std::string value;
+  std::string why = check_text(v->valuestring, true, 1, kTitleMax, {}, value);
+  if (!why.empty()) return add_error(errors, "title", std::move(why));
+  in.title = {true, std::move(value)};
+}
+
+void parse_description(const cJSON* v, TaskInput& in, std::vector<FieldError>& errors) {
+  if (cJSON_IsNull(v)) {
+    in.description = {true, std::nullopt};
+    return;
+  }
+  if (!cJSON_IsString(v)) return add_error(errors, "description", "must be a string or null");
+  std::string value;
+  std::string why = check_text(v->valuestring, false, 0, kDescriptionMax, "\n\r\t", value);
+  if (!why.empty()) return add_error(errors, "description", std::move(why));
+  in.description = {true, std::move(value)};
+}
+
+void parse_completed(const cJSON* v, TaskInput& in, std::vector<FieldError>& errors) {
+  if (cJSON_IsNull(v)) return add_error(errors, "completed", "must not be null");
+  if (!cJSON_IsBool(v)) return add_error(errors, "completed", "must be a boolean (true or false)");
+  in.completed = {true, cJSON_IsTrue(v) != 0};
+}
+
+void parse_priority(const cJSON* v, TaskInput& in, std::vector<FieldError>& errors) {
+  if (cJSON_IsNull(v)) return add_error(errors, "priority", "must not be null");
+  std::string_view p = cJSON_IsString(v) ? v->valuestring : "";
+  if (p != "low" && p != "medium" && p != "high") {
+    return add_error(errors, "priority", "must be one of \"low\", \"medium\" or \"high\"");
+  }
+  in.priority = {true, std::string(p)};
+}
+
+void parse_due_at(const cJSON* v, TaskInput& in, std::vector<FieldError>& errors) {
+  if (cJSON_IsNull(v)) {
+    in.due_at = {true, std::nullopt};
+    return;
+  }
+  constexpr const char* kExample = "must be an RFC 3339 date-time such as 2026-12-01T09:00:00Z";
+  if (!cJSON_IsString(v)) return add_error(errors, "due_at", std::string(kExample) + " or null");
+  std::string utc;
+  const char* reason = nullptr;
+  if (!parse_rfc3339(v->valuestring, utc, &reason)) {
+    return add_error(errors, "due_at", std::string(kExample) + " (" + reason + ")");
+  }
+  in.due_at = {true, std::move(utc)};
+}
+
+void parse_tags(const cJSON* v, TaskInput& in, std::vector<FieldError>& errors) {
+  if (cJSON_IsNull(v)) return add_error(errors, "tags", "must not be null (use [] for no tags)");
+  if (!cJSON_IsArray(v)) return add_error(errors, "tags", "must be an array of strings");
+  std::vector<std::string> tags;
+  std::unordered_set<std::string> seen;  // utf8_lower() keys
+  bool all_valid = true;
+  int index = 0;
+  for (const cJSON* item = v->child; item != nullptr; item = item->next, ++index) {
+    std::string field = "tags[" + std::to_string(index) + "]";
+    std::string tag;
+    std::string why = cJSON_IsString(item)
+                          ? check_text(item->valuestring, true, 1, kTagMax, {}, tag)
+                          : std::string("must be a string");
+    if (!why.empty()) {
+      add_error(errors, std::move(field), std::move(why));
+      all_valid = false;
+    } else if (seen.insert(utf8_lower(tag)).second) {
+      tags.push_back(std::move(tag));
+    }
+  }
+  if (tags.size() > kTagsMax) {
+    return add_error(
+        errors, "tags",
+        "must contain at most 20 distinct tags (got " + std::to_string(tags.size()) + ")");
+  }
+  if (all_valid) in.tags = {true, std::move(tags)};
+}
+
+struct FieldRule {
+  const char* name;
+  void (*parse)(const cJSON*, TaskInput&, std::vector<FieldError>&);
+};
+
+constexpr FieldRule kFields[] = {
+    {"title", parse_title},         {"description", parse_description},
+    {"completed", parse_completed}, {"priority", parse_priority},
+    {"due_at", parse_due_at},       {"tags", parse_tags},
+};
+
+// Dispatches one body member to its rule, or records why it is not accepted.
+void parse_member(const cJSON* item, TaskInput& in, unsigned& seen,
+                  std::vector<FieldError>& errors) {
+  std::string_view key = item->string;
+  for (std::size_t i = 0; i < std::size(kFields); ++i) {
+    if (key != kFields[i].name) continue;
+    if ((seen & (1u << i)) != 0) return add_error(errors, std::string(key), "duplicate field");
+    seen |= 1u << i;
+    return kFields[i].parse(item, in, errors);
+  }
+  if (is_read_only(key)) return add_error(errors, std::string(key), "read-only field");
+  add_error(errors, std::string(key), "unknown field");
+}
+
+void fill_defaults(TaskInput& in) {
+  if (!in.description.present) in.description = {true, std::nullopt};
+  if (!in.completed.present) in.completed = {true, false};
+  if (!in.priority.present) in.priority = {true, "medium"};
+  if (!in.due_at.present) in.due_at = {true, std::nullopt};
+  if (!in.tags.present) in.tags = {true, std::vector<std::string>{}};
+}
+
+BodyResult validation_failed(std::vector<FieldError> errors) {
+  std::string detail = errors.size() == 1 ? "1 field is invalid."
+                                          : std::to_string(errors.size()) + " fields are invalid.";
+  return {BodyStatus::validation_failed, "Validation failed: " + detail, std::move(errors)};
+}
+
+bool is_json_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+void append_json_escaped(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t pos = 0;
+  while (pos < s.size()) {
+    char32_t cp;
+    if (!utf8_next(s, pos, cp)) {  // not UTF-8: substitute, never emit bad bytes
+      out += "\xEF\xBF\xBD";
+      ++pos;
+      continue;
+    }
+    switch (cp) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (cp < 0x20 || cp == 0x7F) {
+          out += "\\u00";
+          out += kHex[cp >> 4];
+          out += kHex[cp & 0xF];
+        } else {
+          utf8_append(out, cp);
+        }
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+BodyResult parse_task_body(std::string_view body, BodyMode mode, TaskInput& out) {
+  JsonPtr root;
+  BodyResult result = parse_object(body, root);
+  if (result.status != BodyStatus::ok) return result;
+
+  TaskInput in;
+  std::vector<FieldError> errors;
+  unsigned seen = 0;
+  for (const cJSON* item = root->child; item != nullptr; item = item->next) {
+    parse_member(item, in, seen, errors);
+  }
+  if (mode != BodyMode::patch) {
+    if ((seen & 1u) == 0) add_error(errors, "title", "is required");
+    fill_defaults(in);
+  }
+  if (!errors.empty()) return validation_failed(std::move(errors));
+  out = std::move(in);
+  return {};
+}
+
+BodyResult parse_complete_body(std::string_view body, std::optional<bool>& set) {
+  std::size_t i = 0;
+  while (i < body.size() && is_json_space(body[i])) ++i;
+  if (i == body.size()) {  // no body: toggle
+    set.reset();
+    return {};
+  }
+  JsonPtr root;
+  BodyResult result = parse_object(body, root);
+  if (result.status != BodyStatus::ok) return result;
+
+  // `{}` carries no instruction, like an empty body: it toggles.
+  std::optional<bool> value;
+  std::vector<FieldError> errors;
+  bool seen = false;
+  for (const cJSON* item = root->child; item != nullptr; item = item->next) {
+    std::string key = item->string;
+    if (key == "completed") {
+      if (seen) {
+        add_error(errors, key, "duplicate field");
+      } else if (cJSON_IsNull(item)) {
+        add_error(errors, key, "must not be null");
+      } else if (!cJSON_IsBool(item)) {
+        add_error(errors, key, "must be a boolean (true or false)");
+      } else {
+        value = cJSON_IsTrue(item) != 0;
+      }
+      seen = true;
+    } else if (is_read_only(key)) {
+      add_error(errors, key, "read-only field");
+    } else {
+      add_error(errors, key, "unknown field (this route accepts only \"completed\")");
+    }
+  }
+  if (!errors.empty()) return validation_failed(std::move(errors));
+  set = value;
+  return {};
+}
+
+std::string tags_to_json(const std::vector<std::string>& tags) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_escaped(out, tags[i]);
+  }
+  out += ']';
+  return out;
+}
