@@ -102,6 +102,7 @@ bool Database::connect_now() {
   if (config_.db_prepared) {
     for (std::size_t i = 0; i < statement_count(); ++i) {
       const Statement& s = statement(static_cast<StatementId>(i));
+      if (s.plan_per_call) continue;  // sent with its values each time (see statements.h)
       PgResultPtr res{PQprepare(conn.get(), s.name, s.sql, s.nparams, nullptr)};
       if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
         // A statement that does not prepare is a bug or a missing migration: say which.
@@ -127,7 +128,7 @@ DbResult Database::exec(StatementId id, const char* const* params, int nparams) 
       return out;
     }
     PgResultPtr res{
-        config_.db_prepared
+        config_.db_prepared && !s.plan_per_call
             ? PQexecPrepared(conn_.get(), s.name, nparams, params, nullptr, nullptr, 0)
             : PQexecParams(conn_.get(), s.sql, nparams, nullptr, params, nullptr, nullptr, 0)};
     ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;

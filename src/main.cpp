@@ -14,6 +14,7 @@
 #include "db.h"
 #include "listen_socket.h"
 #include "log.h"
+#include "migrate.h"
 #include "pool.h"
 #include "worker.h"
 
@@ -46,6 +47,26 @@ int serve() {
   int rc = run_pool(config, sock.fd, worker_main);
   if (!sock.unix_path.empty()) unlink(sock.unix_path.c_str());
   return rc;
+}
+
+int migrate(int argc, char** argv) {
+  // Installed layout first (make install), then a checkout's own sql/.
+  std::string dir = access("/usr/local/share/todo-api/sql", R_OK) == 0
+                        ? "/usr/local/share/todo-api/sql"
+                        : "sql";
+  for (int i = 2; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--dir" && i + 1 < argc) {
+      dir = argv[++i];
+    } else {
+      std::fprintf(stderr, "todo-api migrate: unknown option %s\n%s", argv[i], kUsage);
+      return 2;
+    }
+  }
+  std::vector<std::string> problems;
+  Config config = load_config(problems, /*need_auth=*/false);
+  if (!report(problems)) return 2;
+  log_init(config, "migrate");
+  return run_migrate(config, dir);
 }
 
 int check_config() {
@@ -110,6 +131,7 @@ int main(int argc, char** argv) {
   std::string_view command = argc > 1 ? argv[1] : "serve";
   if (command == "serve") return serve();
   if (command == "check-config") return check_config();
+  if (command == "migrate") return migrate(argc, argv);
   if (command == "token") return token(argc, argv);
   if (command == "--version" || command == "version") {
     std::puts("todo-api " TODO_API_VERSION);
