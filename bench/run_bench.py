@@ -64,6 +64,7 @@ P99_BAR_MS = 10.0
 RSS_BAR_KIB = 8 * 1024
 SIZE_BAR = 1.5
 JWT_SECRET = "bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"  # >= 32 bytes
+BENCH_EMAIL = "bench@bench.invalid"  # every seeded user's email and every token's: no upsert write
 USER_BASE = 1000000   # user k has id str(USER_BASE + k): pgbench can draw it with random()
 LOOKUP_EVERY = 32     # pgbench: refresh the (user, task) pair every ~32 transactions
 
@@ -98,7 +99,7 @@ def b64url(data):
 def mint_token(sub, ttl=3600):
     now = int(time.time())
     header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    payload = b64url(json.dumps({"sub": sub, "email": f"{sub}@bench.invalid", "iat": now,
+    payload = b64url(json.dumps({"sub": sub, "email": BENCH_EMAIL, "iat": now,
                                  "exp": now + ttl}, separators=(",", ":")).encode())
     signing_input = f"{header}.{payload}".encode()
     sig = hmac.new(JWT_SECRET.encode(), signing_input, hashlib.sha256).digest()
@@ -110,7 +111,7 @@ def seed_sql(nusers, ntasks, big_users):
     task_cols = ("user_id, id, title, description, completed, priority, due_at, tags, "
                  "created_at, updated_at, completed_at")
     big = "\n".join(
-        f"""insert into todo.users (id, email) values ('{uid}', '{uid}@bench.invalid');
+        f"""insert into todo.users (id, email) values ('{uid}', '{BENCH_EMAIL}');
 insert into todo.tasks ({task_cols})
 select '{uid}', md5('{uid}/' || k)::uuid, 'Task ' || k || ' of a big user',
        'Description of task ' || k || ': buy milk, call the bank', k % 4 = 0,
@@ -126,7 +127,7 @@ from generate_series(1, {n}) k;"""
 set synchronous_commit = off;
 begin;
 insert into todo.users (id, email)
-select ({USER_BASE} + u)::text, ({USER_BASE} + u)::text || '@bench.invalid'
+select ({USER_BASE} + u)::text, '{BENCH_EMAIL}'
 from generate_series(1, {nusers}) u;
 insert into todo.tasks ({task_cols})
 select ({USER_BASE} + u)::text, md5(({USER_BASE} + u)::text || '/' || k)::uuid,
@@ -264,10 +265,14 @@ def wrk(url, scenario, users_file, duration, connections, threads, path=None, ti
 # It mirrors what the handlers pass for the requests bench/api.lua sends; when a
 # statement's parameter count changes, the check below fails loudly.
 STATEMENT_FOR = {
-    "list": {"statement": "tasks_list", "params": ["uid"]},
+    "list": {"statement": "list_created_at_desc", "params": ["uid", "50", "0"]},
     "get": {"statement": "task_get", "params": ["uid", "tid"]},
-    "create": {"statement": "task_create", "params": ["uid"]},
-    "toggle": {"statement": "task_complete", "params": ["uid", "tid"]},
+    "create": {"statement": "task_create",
+               "params": ["uid", BENCH_EMAIL, "Bench task 0-0",
+                          "Created by make bench: buy milk, call the bank", "false", "high",
+                          "2026-12-24T18:00:00.000Z", '{"bench","errands"}']},
+    # $3 If-Match and $4 completed are NULL: a toggle without If-Match.
+    "toggle": {"statement": "task_complete", "params": ["uid", "tid", None, None]},
 }
 
 
@@ -282,6 +287,11 @@ def pgbench_script(sql, params, nusers, nids, lookup_every):
             return ":" + p
         return f":p{i}"
     body = re.sub(r"\$(\d+)\b", sub, sql)
+    # pgbench takes every ":name" as a variable, inside string literals too.
+    stray = set(re.findall(r"(?<!:):([A-Za-z_]\w*)", body)) - {"uid", "tid"} - {
+        f"p{i + 1}" for i in range(len(params))}
+    if stray:
+        raise BenchError(f"the SQL has text pgbench would take for variables: {sorted(stray)}")
     # pgbench sends one line per command unless it ends with ';' — keep it on one line.
     body = " ".join(body.split()).rstrip(";") + ";"
     lines = []
@@ -655,7 +665,10 @@ def parse_args(argv):
 def statement_plan(scenarios):
     """{scenario: (statement dict, params)} for the database ceilings, checked against
     src/statements.cpp."""
-    by_name = {s["name"]: s for s in extract_statements.extract(extract_statements.default_path())}
+    try:
+        by_name = {s["name"]: s for s in extract_statements.extract()}
+    except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as e:
+        raise BenchError(f"reading the statement table: {e}") from e
     plan = {}
     for sc in scenarios:
         want = STATEMENT_FOR.get(sc)
