@@ -201,6 +201,61 @@ def rss_kib(pid):
     return None
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot():
+    """CPU ticks (user+system) of this run's processes grouped by program (nginx,
+    todo-api, postgres), of wrk (our finished children), and of the whole machine."""
+    procs = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    data = f.read()
+            except OSError:
+                continue
+            comm = data[data.index("(") + 1:data.rindex(")")]
+            fields = data[data.rindex(")") + 2:].split()
+            procs[int(d)] = (int(fields[1]), comm, int(fields[11]) + int(fields[12]), int(fields[12]))
+    mine, todo = set(), [os.getpid()]
+    while todo:
+        parent = todo.pop()
+        for pid, (ppid, *_) in procs.items():
+            if ppid == parent and pid not in mine:
+                mine.add(pid)
+                todo.append(pid)
+    groups = {}
+    for pid in mine:
+        _, comm, ticks, sys_ticks = procs[pid]
+        name = "nginx" if comm.startswith("nginx") else "workers" if comm.startswith("todo-api") \
+            else "postgres" if comm.startswith("postgres") else None
+        if name:
+            groups[name] = groups.get(name, 0) + ticks
+            groups[name + "_sys"] = groups.get(name + "_sys", 0) + sys_ticks
+    import resource
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    groups["wrk"] = (ru.ru_utime + ru.ru_stime) * CLK_TCK
+    groups["wrk_sys"] = ru.ru_stime * CLK_TCK
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    groups["machine"] = sum(cpu) - cpu[3] - cpu[4]  # busy = all but idle and iowait
+    return groups, None
+
+
+def cpu_per_request(before, after, requests):
+    """µs of CPU per request for each group; 'other' = the machine's busy time not
+    spent by this run's processes (other users of the shared machine, interrupts)."""
+    (b, bpids), (a, apids) = before, after
+    out = {}
+    for k in ("wrk", "nginx", "workers", "postgres"):
+        for key in (k, k + "_sys"):
+            out[key] = max(0.0, (a.get(key, 0) - b.get(key, 0))) / CLK_TCK * 1e6 / max(1, requests)
+    out["machine"] = max(0.0, a["machine"] - b["machine"]) / CLK_TCK * 1e6 / max(1, requests)
+    out["other"] = max(0.0, out["machine"] - sum(out[k] for k in ("wrk", "nginx", "workers", "postgres")))
+    return out
+
+
 def workers_rss(master_pid):
     values = [v for v in (rss_kib(p) for p in children_of(master_pid)) if v is not None]
     if not values:
@@ -503,6 +558,7 @@ class BenchStack:
         except ImportError as e:
             raise BenchError(f"tests/integration/stack.py is needed: {e}") from e
         include = self.include
+        keepalive = self.args.fcgi_keepalive
         open(include, "w").close()
 
         class _Stack(stack_mod.Stack):
@@ -515,6 +571,12 @@ class BenchStack:
                 if text.count(anchor) != 1:
                     raise BenchError(f"{site}: cannot find {anchor.strip()!r} to add the bench locations")
                 text = text.replace(anchor, f"    include {include};  # make bench: front ceiling\n\n{anchor}")
+                if keepalive:  # --fcgi-keepalive: measure FastCGI keep-conn (not what ships)
+                    for old, new in (("fastcgi_keep_conn off;", "fastcgi_keep_conn on;"),
+                                     ("upstream todo_api {", f"upstream todo_api {{\n    keepalive {keepalive};")):
+                        if text.count(old) != 1:
+                            raise BenchError(f"{site}: cannot find {old!r} for --fcgi-keepalive")
+                        text = text.replace(old, new)
                 with open(site, "w") as f:
                     f.write(text)
                 return prefix, conf
@@ -616,6 +678,9 @@ def parse_args(argv):
     ap.add_argument("--scenarios", default=",".join(SCENARIOS),
                     help=f"comma-separated subset of {','.join(SCENARIOS)} (default all)")
     ap.add_argument("--workers", type=int, help="WORKERS of the pool (default: nproc, the pool's default)")
+    ap.add_argument("--fcgi-keepalive", type=int, default=0, metavar="K",
+                    help="render the site with fastcgi_keep_conn on and `keepalive K` in the upstream "
+                         "(a measurement: the shipped site has keep-conn off; keep K x nginx workers < WORKERS)")
     ap.add_argument("--nginx-workers", default="auto",
                     help="nginx worker_processes (default auto, as Debian's nginx.conf)")
     ap.add_argument("--users", type=int, help="users (default 1000; smoke 20)")
@@ -764,7 +829,9 @@ def bench(args, st, state_dir, results):
         if args.callgrind:
             worker = callgrind_worker(st)
             run(["callgrind_control", "--zero", str(worker)], timeout=60)
+        cpu0 = cpu_snapshot()
         r = wrk(url, sc, users_file, args.duration, args.connections, args.threads)
+        row["cpu_us"] = cpu_per_request(cpu0, cpu_snapshot(), r["requests"])
         if args.callgrind:
             row["callgrind"] = callgrind_dump(st, worker, sc, r["requests"])
         row.update({"rps": r["rps"], "requests": r["requests"], "p50_ms": r["p50_us"] / 1000,
@@ -837,6 +904,14 @@ def report(args, results, machine, commit):
         out.append(f"data size: p50 {results['size_rows'][-1]['tasks']:,} / {results['size_rows'][0]['tasks']:,} tasks"
                    f" = {fmt(results['size_ratio_p50'], '{:.2f}')} (p99 {fmt(results['size_ratio_p99'], '{:.2f}')});"
                    f" bar ≤ {SIZE_BAR} → {results['size_verdict']}")
+    if any(r.get("cpu_us") for r in rows):
+        head2 = ["CPU µs/request (of which kernel)", "wrk", "nginx", "workers", "postgres", "other",
+                 "machine busy"]
+        body2 = [[r["scenario"]] + [f"{r['cpu_us'][k]:.0f} ({r['cpu_us'][k + '_sys']:.0f})" for k in
+                                    ("wrk", "nginx", "workers", "postgres")]
+                 + [fmt(r["cpu_us"][k], "{:.0f}") for k in ("other", "machine")]
+                 for r in rows if r.get("cpu_us")]
+        out += ["", text_table(head2, body2)]
     for r in rows:
         if r.get("callgrind"):
             c = r["callgrind"]
