@@ -1066,6 +1066,7 @@ def main(argv=None, stack_factory=None):
         raise KeyboardInterrupt(f"signal {signum}")
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGHUP, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     machine = machine_info()
     commit = git_commit()
     own_dir = args.state_dir is None
