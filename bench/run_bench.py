@@ -66,6 +66,11 @@ SIZE_BAR = 1.5
 JWT_SECRET = "bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"  # >= 32 bytes
 BENCH_EMAIL = "bench@bench.invalid"  # every seeded user's email and every token's: no upsert write
 USER_BASE = 1000000   # user k has id str(USER_BASE + k): pgbench can draw it with random()
+# The pool's WORKERS for the bench. A worker has one statement in flight; writes wait for
+# the WAL flush (~5 ms here), so throughput is bounded by WORKERS / fsync time: with the
+# pool's default (nproc = 2) creates cannot approach pgbench -c 16. Measured sweep in
+# docs/PERFORMANCE.md.
+DEFAULT_WORKERS = 16
 LOOKUP_EVERY = 32     # pgbench: refresh the (user, task) pair every ~32 transactions
 
 # The very request each scenario sends (bench/api.lua sends the same).
@@ -507,11 +512,12 @@ def judge(row):
 
 
 def render_table(rows):
-    head = ["scenario", "req/s", "p50 ms", "p99 ms", "non-2xx", "RSS sum/max MiB",
+    head = ["scenario", "req/s", "p50 ms", "p99 ms", "non-2xx", "RSS sum/max (anon) MiB",
             "db ceiling/s", "front ceiling/s", "÷db", "÷front", "bar", "verdict"]
     body = []
     for r in rows:
-        rss = "–" if r.get("rss_sum_kib") is None else f"{r['rss_sum_kib'] / 1024:.1f}/{r['rss_max_kib'] / 1024:.1f}"
+        rss = "–" if r.get("rss_sum_kib") is None else \
+            f"{r['rss_sum_kib'] / 1024:.0f}/{r['rss_max_kib'] / 1024:.1f} ({r['rss_anon_max_kib'] / 1024:.1f})"
         nonok = str(r["non2xx"]) + (f" (+{r['socket_errors']} sock)" if r["socket_errors"] else "")
         verdict = r["verdict"] + ("" if not r["failed"] else " (" + ", ".join(r["failed"]) + ")")
         body.append([r["scenario"], fmt(r["rps"]), fmt(r["p50_ms"], "{:.2f}"), fmt(r["p99_ms"], "{:.2f}"),
@@ -581,7 +587,7 @@ class BenchStack:
                     f.write(text)
                 return prefix, conf
 
-        kw = {"workers": self.args.workers or os.cpu_count() or 2,
+        kw = {"workers": self.args.workers,
               "rate_limit": ("1000000r/s", 1000000),
               "jwt_secret": JWT_SECRET,
               "nginx_workers": self.args.nginx_workers,
@@ -677,7 +683,9 @@ def parse_args(argv):
     ap.add_argument("--threads", type=int, help="wrk threads (default 2; smoke 1)")
     ap.add_argument("--scenarios", default=",".join(SCENARIOS),
                     help=f"comma-separated subset of {','.join(SCENARIOS)} (default all)")
-    ap.add_argument("--workers", type=int, help="WORKERS of the pool (default: nproc, the pool's default)")
+    ap.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                    help=f"WORKERS of the pool (default {DEFAULT_WORKERS}: as many statements in flight "
+                         "as the database ceiling's pgbench -c 16; see docs/PERFORMANCE.md)")
     ap.add_argument("--fcgi-keepalive", type=int, default=0, metavar="K",
                     help="render the site with fastcgi_keep_conn on and `keepalive K` in the upstream "
                          "(a measurement: the shipped site has keep-conn off; keep K x nginx workers < WORKERS)")
@@ -711,6 +719,8 @@ def parse_args(argv):
     a.size_duration = a.size_duration if a.size_duration is not None else (1 if smoke else 3)
     if smoke:
         a.pgbench_clients, a.pgbench_threads = 2, 1
+    if smoke and a.workers == DEFAULT_WORKERS:
+        a.workers = 2
     if a.callgrind:
         a.workers, a.no_ceilings, a.no_record = 1, True, True
         a.connections = a.connections if a.connections and a.connections > 0 else 1
@@ -839,7 +849,8 @@ def bench(args, st, state_dir, results):
                     "socket_errors": r["socket_errors"]})
         rss = workers_rss(st.master_pid)
         if rss:
-            row.update({"rss_sum_kib": rss["sum_kib"], "rss_max_kib": rss["max_kib"], "workers": rss["workers"]})
+            row.update({"rss_sum_kib": rss["sum_kib"], "rss_max_kib": rss["max_kib"],
+                        "rss_anon_max_kib": rss["anon_max_kib"], "workers": rss["workers"]})
         if row.get("db_ceiling"):
             row["ratio_db"] = row["rps"] / row["db_ceiling"]
         if row.get("front_ceiling"):
