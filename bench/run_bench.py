@@ -196,14 +196,17 @@ def children_of(pid):
 
 
 def rss_kib(pid):
+    """(VmRSS, RssAnon) in KiB: resident total (shared library pages included) and
+    the worker's private memory."""
+    out = {}
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                if line.startswith(("VmRSS:", "RssAnon:")):
+                    out[line.split(":")[0]] = int(line.split()[1])
     except OSError:
-        pass
-    return None
+        return None
+    return (out["VmRSS"], out.get("RssAnon", 0)) if "VmRSS" in out else None
 
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -265,7 +268,8 @@ def workers_rss(master_pid):
     values = [v for v in (rss_kib(p) for p in children_of(master_pid)) if v is not None]
     if not values:
         return None
-    return {"workers": len(values), "sum_kib": sum(values), "max_kib": max(values)}
+    return {"workers": len(values), "sum_kib": sum(v[0] for v in values),
+            "max_kib": max(v[0] for v in values), "anon_max_kib": max(v[1] for v in values)}
 
 
 def machine_info():
