@@ -67,7 +67,7 @@ install: build
 	install -D -m 0644 systemd/todo-api.socket $(DESTDIR)/etc/systemd/system/todo-api.socket
 	install -D -m 0644 nginx/todo-api.conf $(DESTDIR)/etc/nginx/sites-available/todo-api.conf
 	install -d $(DESTDIR)$(PREFIX)/share/todo-api/sql
-	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/todo-api/sql/
+	install -m 0644 sql/*.sql sql/roles.sql.example $(DESTDIR)$(PREFIX)/share/todo-api/sql/
 	install -D -m 0640 .env.example $(DESTDIR)/etc/todo-api/env.example
 
 clean:

@@ -3,6 +3,8 @@
 #include <array>
 #include <cctype>
 
+#include "utf8.h"
+
 Method parse_method(std::string_view text) {
   switch (text.size()) {
     case 3:
@@ -134,12 +136,27 @@ std::string_view reason_phrase(int status) {
   }
 }
 
+// Bytes that are not UTF-8 (a JWT claim can carry anything) become U+FFFD, so the
+// output is always valid JSON text.
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto u = static_cast<unsigned char>(text[pos]);
+    if (u >= 0x80) {
+      std::size_t start = pos;
+      char32_t cp = 0;
+      if (utf8_next(text, pos, cp)) {
+        out.append(text.substr(start, pos - start));
+      } else {
+        out += "\xEF\xBF\xBD";
+        pos = start + 1;
+      }
+      continue;
+    }
+    ++pos;
+    switch (u) {
       case '"':
         out += "\\\"";
         break;
@@ -161,7 +178,7 @@ void append_json_string(std::string& out, std::string_view text) {
           out.push_back(kHex[u >> 4]);
           out.push_back(kHex[u & 0xf]);
         } else {
-          out.push_back(c);
+          out.push_back(static_cast<char>(u));
         }
     }
   }

@@ -2,33 +2,11 @@
 
 #include <array>
 
+#include "list_query.h"
+
 namespace {
 
 constexpr std::string_view kApi = "/api";
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// A path segment's percent-decoding ('+' stays '+': it is only a space in queries).
-bool decode_segment(std::string_view in, std::string& out) {
-  out.clear();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out.push_back(in[i]);
-      continue;
-    }
-    int hi = i + 1 < in.size() ? hex_value(in[i + 1]) : -1;
-    int lo = i + 2 < in.size() ? hex_value(in[i + 2]) : -1;
-    if (hi < 0 || lo < 0) return false;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return true;
-}
 
 bool is_tasks_word(std::string_view s) {
   return s == "tasks" || s == "todos";
@@ -96,7 +74,7 @@ void match_route(std::string_view path, RouteMatch& out) {
     // /api/{user_id}/tasks...: the compatibility dialect (API.md §5).
     out.endpoint = match_tasks(seg, 1, n, out);
     if (out.endpoint != Endpoint::none) {
-      if (!decode_segment(seg[0], out.path_user)) {
+      if (!percent_decode(seg[0], out.path_user, /*plus_is_space=*/false)) {
         out.endpoint = Endpoint::none;
         return;
       }

@@ -165,13 +165,15 @@ std::string list_sql(int sort, bool desc, bool filtered) {
   } else {
     sql += "coalesce((select u.task_count from todo.users u where u.id = $1::text), 0)";
   }
-  sql += " as total, coalesce((select '[' || string_agg(p.j, ',' order by ";
-  sql += order_by("p.k", "p.id", sort, desc);
-  sql += ") || ']' from (select " TODO_TASK_JSON " as j, ";
-  sql += col + " as k, t.id from todo.tasks t where ";
+  // The page's rows are picked in a subquery and rendered above it: a target list
+  // computed inside would be evaluated for the `offset` rows the LIMIT skips too
+  // (offset=100000 would render 100,000 tasks to return 50).
+  sql += " as total, coalesce((select '[' || string_agg(" TODO_TASK_JSON ", ',' order by ";
+  sql += order_by(col.c_str(), "t.id", sort, desc);
+  sql += ") || ']' from (select t.* from todo.tasks t where ";
   sql += filtered ? kListFilters : "t.user_id = $1::text";
   sql += " order by " + order_by(col.c_str(), "t.id", sort, desc);
-  sql += " limit $2::integer offset $3::integer) p), '[]') as body";
+  sql += " limit $2::integer offset $3::integer) t), '[]') as body";
   return sql;
 }
 

@@ -208,46 +208,6 @@ bool is_json_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-void append_json_escaped(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t pos = 0;
-  while (pos < s.size()) {
-    char32_t cp;
-    if (!utf8_next(s, pos, cp)) {  // not UTF-8: substitute, never emit bad bytes
-      out += "\xEF\xBF\xBD";
-      ++pos;
-      continue;
-    }
-    switch (cp) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (cp < 0x20 || cp == 0x7F) {
-          out += "\\u00";
-          out += kHex[cp >> 4];
-          out += kHex[cp & 0xF];
-        } else {
-          utf8_append(out, cp);
-        }
-    }
-  }
-  out += '"';
-}
-
 }  // namespace
 
 BodyResult parse_task_body(std::string_view body, BodyMode mode, TaskInput& out) {
@@ -313,7 +273,7 @@ std::string tags_to_json(const std::vector<std::string>& tags) {
   std::string out = "[";
   for (std::size_t i = 0; i < tags.size(); ++i) {
     if (i > 0) out += ',';
-    append_json_escaped(out, tags[i]);
+    append_json_string(out, tags[i]);
   }
   out += ']';
   return out;

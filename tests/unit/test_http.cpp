@@ -44,3 +44,9 @@ TEST(Http, ParseMethod) {
   EXPECT_EQ(parse_method("get"), Method::other);
   EXPECT_EQ(parse_method("BREW"), Method::other);
 }
+
+TEST(Http, JsonStringReplacesBytesThatAreNotUtf8) {
+  std::string out;
+  append_json_string(out, "caf\xC3\xA9 \xFF\xC3 \xE2\x82\xAC");
+  EXPECT_EQ(out, "\"caf\xC3\xA9 \xEF\xBF\xBD\xEF\xBF\xBD \xE2\x82\xAC\"");
+}

@@ -1,0 +1,43 @@
+"""The workers' statements, checked inside PostgreSQL (tests/integration/sql_checks.sql).
+
+Runs the exact SQL texts of src/statements.cpp (as printed by build/tests/print_statements)
+as the application role, in one rolled-back transaction, so the checks also prove that
+role's privileges are enough and nothing more is needed.
+"""
+import os
+import subprocess
+import unittest
+
+import stack
+
+setUpModule, tearDownModule = stack.module_fixtures(pool=False, nginx=False)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def print_statements():
+    binary = os.path.join(os.path.dirname(stack.BIN), "tests", "print_statements")
+    return subprocess.run([binary], check=True, capture_output=True, text=True).stdout
+
+
+class SqlChecks(stack.StackTestCase):
+    def test_statements_behave_as_documented(self):
+        with open(os.path.join(HERE, "sql_checks.sql")) as f:
+            checks = f.read()
+        # ON_ERROR_STOP: the first failed check raises here, naming itself.
+        out = self.stack.psql(print_statements() + "\n" + checks, user=stack.APP_ROLE)
+        # The script's last line is reached only when every check ran and passed.
+        self.assertIn("sql_checks: all passed", out)
+
+    def test_a_failing_check_is_reported(self):
+        # The harness itself: a false check must surface as an error, not pass silently.
+        with self.assertRaises(RuntimeError) as cm:
+            self.stack.psql("create function pg_temp.ok(c boolean, w text) returns void "
+                            "language plpgsql as $$ begin if c is not true then "
+                            "raise exception 'CHECK FAILED: %', w; end if; end $$;"
+                            "select pg_temp.ok(false, 'deliberate');", user=stack.APP_ROLE)
+        self.assertIn("CHECK FAILED: deliberate", str(cm.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()
