@@ -247,7 +247,10 @@ def cpu_snapshot():
     groups["wrk_sys"] = ru.ru_stime * CLK_TCK
     with open("/proc/stat") as f:
         cpu = [int(x) for x in f.readline().split()[1:]]
-    groups["machine"] = sum(cpu) - cpu[3] - cpu[4]  # busy = all but idle and iowait
+    # user nice system idle iowait irq softirq steal ...
+    groups["machine"] = sum(cpu[:8]) - cpu[3] - cpu[4]  # busy = all but idle and iowait
+    groups["irq"] = cpu[5] + cpu[6]  # interrupts and softirqs: loopback TCP is processed there
+    groups["steal"] = cpu[7]
     return groups, None
 
 
@@ -259,8 +262,10 @@ def cpu_per_request(before, after, requests):
     for k in ("wrk", "nginx", "workers", "postgres"):
         for key in (k, k + "_sys"):
             out[key] = max(0.0, (a.get(key, 0) - b.get(key, 0))) / CLK_TCK * 1e6 / max(1, requests)
-    out["machine"] = max(0.0, a["machine"] - b["machine"]) / CLK_TCK * 1e6 / max(1, requests)
-    out["other"] = max(0.0, out["machine"] - sum(out[k] for k in ("wrk", "nginx", "workers", "postgres")))
+    for k in ("machine", "irq", "steal"):
+        out[k] = max(0.0, a[k] - b[k]) / CLK_TCK * 1e6 / max(1, requests)
+    out["other"] = max(0.0, out["machine"] - out["irq"] - out["steal"]
+                       - sum(out[k] for k in ("wrk", "nginx", "workers", "postgres")))
     return out
 
 
@@ -569,6 +574,7 @@ class BenchStack:
             raise BenchError(f"tests/integration/stack.py is needed: {e}") from e
         include = self.include
         keepalive = self.args.fcgi_keepalive
+        site_replace = [r.split("=>", 1) for r in self.args.site_replace]
         open(include, "w").close()
 
         class _Stack(stack_mod.Stack):
@@ -581,6 +587,10 @@ class BenchStack:
                 if text.count(anchor) != 1:
                     raise BenchError(f"{site}: cannot find {anchor.strip()!r} to add the bench locations")
                 text = text.replace(anchor, f"    include {include};  # make bench: front ceiling\n\n{anchor}")
+                for old, new in site_replace:  # --site-replace: tuning experiments
+                    if text.count(old) != 1:
+                        raise BenchError(f"{site}: --site-replace: {old!r} found {text.count(old)} times")
+                    text = text.replace(old, new)
                 if keepalive:  # --fcgi-keepalive: measure FastCGI keep-conn (not what ships)
                     for old, new in (("fastcgi_keep_conn off;", "fastcgi_keep_conn on;"),
                                      ("upstream todo_api {", f"upstream todo_api {{\n    keepalive {keepalive};")):
@@ -693,6 +703,9 @@ def parse_args(argv):
     ap.add_argument("--fcgi-keepalive", type=int, default=0, metavar="K",
                     help="render the site with fastcgi_keep_conn on and `keepalive K` in the upstream "
                          "(a measurement: the shipped site has keep-conn off; keep K x nginx workers < WORKERS)")
+    ap.add_argument("--site-replace", action="append", default=[], metavar="OLD=>NEW",
+                    help="a tuning experiment: replace this exact text (found once) in the rendered "
+                         "site, e.g. 'todo-api.access.log;=>todo-api.access.log buffer=64k;' (repeatable)")
     ap.add_argument("--nginx-workers", default="auto",
                     help="nginx worker_processes (default auto, as Debian's nginx.conf)")
     ap.add_argument("--users", type=int, help="users (default 1000; smoke 20)")
@@ -920,11 +933,11 @@ def report(args, results, machine, commit):
                    f" = {fmt(results['size_ratio_p50'], '{:.2f}')} (p99 {fmt(results['size_ratio_p99'], '{:.2f}')});"
                    f" bar ≤ {SIZE_BAR} → {results['size_verdict']}")
     if any(r.get("cpu_us") for r in rows):
-        head2 = ["CPU µs/request (of which kernel)", "wrk", "nginx", "workers", "postgres", "other",
-                 "machine busy"]
+        head2 = ["CPU µs/request (of which kernel)", "wrk", "nginx", "workers", "postgres", "irq+softirq",
+                 "steal", "other processes", "machine busy"]
         body2 = [[r["scenario"]] + [f"{r['cpu_us'][k]:.0f} ({r['cpu_us'][k + '_sys']:.0f})" for k in
                                     ("wrk", "nginx", "workers", "postgres")]
-                 + [fmt(r["cpu_us"][k], "{:.0f}") for k in ("other", "machine")]
+                 + [fmt(r["cpu_us"][k], "{:.0f}") for k in ("irq", "steal", "other", "machine")]
                  for r in rows if r.get("cpu_us")]
         out += ["", text_table(head2, body2)]
     for r in rows:
