@@ -920,6 +920,16 @@ def bench(args, st, state_dir, results):
             results["jwt_bench"] = f"(not built: {exe})"
 
 
+def cpu_table(rows):
+    head = ["CPU µs/request (of which kernel)", "wrk", "nginx", "workers", "postgres", "irq+softirq",
+            "steal", "other processes", "machine busy"]
+    body = [[r["scenario"]] + [f"{r['cpu_us'][k]:.0f} ({r['cpu_us'][k + '_sys']:.0f})" for k in
+                               ("wrk", "nginx", "workers", "postgres")]
+            + [fmt(r["cpu_us"][k], "{:.0f}") for k in ("irq", "steal", "other", "machine")]
+            for r in rows if r.get("cpu_us")]
+    return head, body
+
+
 def report(args, results, machine, commit):
     out = []
     rows = results.get("rows", [])
@@ -933,13 +943,7 @@ def report(args, results, machine, commit):
                    f" = {fmt(results['size_ratio_p50'], '{:.2f}')} (p99 {fmt(results['size_ratio_p99'], '{:.2f}')});"
                    f" bar ≤ {SIZE_BAR} → {results['size_verdict']}")
     if any(r.get("cpu_us") for r in rows):
-        head2 = ["CPU µs/request (of which kernel)", "wrk", "nginx", "workers", "postgres", "irq+softirq",
-                 "steal", "other processes", "machine busy"]
-        body2 = [[r["scenario"]] + [f"{r['cpu_us'][k]:.0f} ({r['cpu_us'][k + '_sys']:.0f})" for k in
-                                    ("wrk", "nginx", "workers", "postgres")]
-                 + [fmt(r["cpu_us"][k], "{:.0f}") for k in ("irq", "steal", "other", "machine")]
-                 for r in rows if r.get("cpu_us")]
-        out += ["", text_table(head2, body2)]
+        out += ["", text_table(*cpu_table(rows))]
     for r in rows:
         if r.get("callgrind"):
             c = r["callgrind"]
@@ -995,6 +999,10 @@ def write_performance_md(args, results, machine, commit, ts):
         "",
         markdown_table(head, body),
         "",
+        f"Pool: WORKERS={results.get('workers')}; nginx: worker_processes {args.nginx_workers}, FastCGI "
+        + (f"keep-conn on (keepalive {args.fcgi_keepalive})" if args.fcgi_keepalive else "keep-conn off (as shipped)")
+        + (f"; site edits: {args.site_replace}" if args.site_replace else "") + ".",
+        "",
         "- req/s, p50, p99: wrk through nginx over TLS with keep-alive "
         f"({args.connections} connections, {min(args.threads, args.connections)} threads, "
         f"{args.duration:g} s after a {args.warmup:g} s warm-up), tokens rotating over "
@@ -1005,6 +1013,11 @@ def write_performance_md(args, results, machine, commit, ts):
         "(text read from `src/statements.cpp`) with random users and tasks of the same data.",
         "- front ceiling: the same nginx server over TLS answering `return 200` with a body "
         "of the same size and the same headers (a location rendered for the bench only).",
+        "",
+        "CPU time per request during each measured run, from /proc (process times of this run's "
+        "processes; interrupts, steal and everything else on the machine from /proc/stat):",
+        "",
+        markdown_table(*cpu_table(results.get("rows", []))),
         "",
     ]
     if results.get("size_rows"):
