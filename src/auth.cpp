@@ -5,6 +5,7 @@
 #include "c_handles.h"
 #include "jwks_source.h"
 #include "jwt.h"
+#include "log.h"
 #include "token_cache.h"
 
 namespace {
@@ -44,7 +45,26 @@ AuthResult accepted(const JwtClaims& claims) {
   return r;
 }
 
+// Every fetch goes to the log: an unreachable JWKS must show up there before the
+// first user gets a 503, and a failed refresh is otherwise silent (old keys are kept).
+JwksLoader logged(JwksLoader loader, std::string source) {
+  return [loader = std::move(loader), source = std::move(source)] {
+    JwksFetch fetched = loader();
+    if (fetched.ok) {
+      log_info("JWKS fetched",
+               {{"source", source}, {"bytes", std::to_string(fetched.body.size())}});
+    } else {
+      log_warn("JWKS fetch failed", {{"source", source}, {"error", fetched.error}});
+    }
+    return fetched;
+  };
+}
+
 // A local file wins over a URL when both are configured: it is what the admin pinned.
+const std::string& jwks_location(const Config& config) {
+  return config.jwks_file.empty() ? config.jwks_url : config.jwks_file;
+}
+
 std::unique_ptr<JwksSource> make_source(const Config& config) {
   JwksLoader loader;
   if (!config.jwks_file.empty()) {
@@ -54,14 +74,16 @@ std::unique_ptr<JwksSource> make_source(const Config& config) {
   } else {
     return nullptr;
   }
-  return std::make_unique<JwksSource>(std::move(loader), config.jwks_cache_ttl,
+  return std::make_unique<JwksSource>(logged(std::move(loader), jwks_location(config)),
+                                      config.jwks_cache_ttl,
                                       static_cast<std::int64_t>(std::time(nullptr)));
 }
 
 }  // namespace
 
 struct Authenticator::Impl {
-  explicit Impl(const Config& config) : hmac(config.jwt_secret), jwks(make_source(config)) {
+  explicit Impl(const Config& config)
+      : jwks_where(jwks_location(config)), hmac(config.jwt_secret), jwks(make_source(config)) {
     options.leeway_seconds = config.jwt_leeway_seconds;
     options.issuer = config.jwt_issuer;
     options.audience = config.jwt_audience;
@@ -77,6 +99,7 @@ struct Authenticator::Impl {
     return r;
   }
 
+  std::string jwks_where;  // file path or URL, for messages
   JwtOptions options;
   HmacKey hmac;
   std::unique_ptr<JwksSource> jwks;
@@ -85,6 +108,15 @@ struct Authenticator::Impl {
 
 Authenticator::Authenticator(const Config& config) : impl_(std::make_unique<Impl>(config)) {}
 Authenticator::~Authenticator() = default;
+
+std::string Authenticator::key_problem() const {
+  const JwksSource* jwks = impl_->jwks.get();
+  if (jwks == nullptr || jwks->ever_loaded()) return {};
+  const std::string& where = impl_->jwks_where;
+  std::string why = jwks->last_error();
+  if (why.starts_with(where + ": ")) why.erase(0, where.size() + 2);  // fetch errors name it
+  return "JWT keys: none could be loaded from " + where + ": " + why;
+}
 
 AuthResult Authenticator::authenticate(std::string_view authorization_header, std::int64_t now) {
   const std::string_view header = trim(authorization_header);

@@ -39,6 +39,10 @@ class Authenticator {
   // `now` is Unix seconds; passed in so tests control the clock.
   AuthResult authenticate(std::string_view authorization_header, std::int64_t now);
 
+  // "" when keys are usable; otherwise one line naming the JWKS source and why none
+  // of its keys could be loaded (for `todo-api check-config`).
+  std::string key_problem() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -9,12 +9,14 @@ Dispatcher::Dispatcher(const Config& config, Database& db, Authenticator& auth)
     : config_(config), db_(db), auth_(auth) {}
 
 void Dispatcher::handle(const Request& req, Response& res) {
+  // CORS headers go on every answer to an allowed origin, the 404 of an unknown
+  // route included: without them a browser hides the status from the frontend.
+  add_cors(req, res);
   match_route(req.path, route_);
   if (route_.endpoint == Endpoint::none) {
     set_error(res, 404, "Not found");
     return;
   }
-  add_cors(req, res);
   if (!method_allowed(route_.endpoint, req.method)) {
     set_error(res, 405, "Method not allowed");
     res.add_header("Allow", std::string(allow_header(route_.endpoint)));

@@ -23,7 +23,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: todo-api [serve]                 run the FastCGI worker pool\n"
     "       todo-api migrate [--dir DIR]     apply sql/ migrations (DATABASE_URL as owner)\n"
-    "       todo-api check-config            validate the environment, reach the database\n"
+    "       todo-api check-config            validate the environment, load the JWT keys,\n"
+    "                                        reach the database\n"
     "       todo-api token --sub ID [--email E] [--ttl SECONDS]\n"
     "                                        mint an HS256 token with JWT_SECRET (local trials)\n"
     "       todo-api --version\n";
@@ -74,11 +75,18 @@ int check_config() {
   Config config = load_config(problems);
   if (!report(problems)) return 2;
   log_init(config, "check-config");
+  bool ok = true;
+  // Loads the JWKS now, as a worker does at start: an unreachable one is a config error.
+  if (std::string problem = Authenticator(config).key_problem(); !problem.empty()) {
+    std::fprintf(stderr, "todo-api: %s\n", problem.c_str());
+    ok = false;
+  }
   Database db(config);
   if (!db.ensure_connected() || !db.ping()) {
     std::fprintf(stderr, "todo-api: DATABASE_URL: cannot reach the database (see log above)\n");
-    return 1;
+    ok = false;
   }
+  if (!ok) return 1;
   std::puts("todo-api: configuration OK");
   return 0;
 }

@@ -1,0 +1,578 @@
+"""Authentication end to end (API.md §2): client -> nginx over TLS -> the pool.
+
+The test plays Better Auth with no extra configuration: it serves an Ed25519 JWKS
+without `alg` at http://127.0.0.1:<port>/api/auth/jwks and starts the pool with only
+BETTER_AUTH_URL (no JWT_SECRET, no JWT_JWKS_URL); tokens are shaped like the JWT
+plugin's (jwt_tools.better_auth_token). One worker, so the JWKS cache under test is
+the one that answers every request.
+
+Each class restarts the pool with its own environment, so classes do not depend on
+their order. JwksRefresh waits out the 30 s refresh limit twice (about a minute).
+"""
+
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+import jwt_tools
+import stack
+
+JSON_TYPE = "application/json; charset=utf-8"
+K1, K2, K3, R1 = "ba-key-1", "ba-key-2", "ba-key-unpublished", "rsa-key-1"
+REFRESH_INTERVAL = 30  # JwksSource::kMinRefreshInterval
+MAX_TOKEN_BYTES = 8192  # kMaxTokenBytes
+
+
+class JwksServer:
+    """Serves `doc` at /api/auth/jwks (404 elsewhere) on a fixed 127.0.0.1 port and
+    counts the fetches. stop() closes the socket (connection refused); start() binds
+    the same port again."""
+
+    PATH = "/api/auth/jwks"
+
+    def __init__(self):
+        self.port = stack.free_port()
+        self.doc = {"keys": []}
+        self.fetches = 0
+        self.lock = threading.Lock()
+        self.httpd = self.thread = None
+
+    @property
+    def base_url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def start(self):
+        if self.httpd:
+            return
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path != JwksServer.PATH:
+                    self.send_error(404)
+                    return
+                with server.lock:
+                    server.fetches += 1
+                    body = json.dumps(server.doc).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        if not self.httpd:
+            return
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()
+        self.httpd = self.thread = None
+
+    def publish(self, jwk_list):
+        with self.lock:
+            self.doc = jwt_tools.jwks(jwk_list)
+
+    def fetch_count(self):
+        with self.lock:
+            return self.fetches
+
+
+KEYDIR = tempfile.mkdtemp(prefix="todo-api-auth-keys-")
+JWKS = JwksServer()
+BASE = JWKS.base_url
+KEYS = {}
+_stack_up, _stack_down = stack.module_fixtures(
+    workers=1, env={"JWT_SECRET": None, "BETTER_AUTH_URL": BASE})
+
+
+def setUpModule():
+    KEYS[K1] = jwt_tools.Key.generate("ed25519", KEYDIR, "k1")
+    KEYS[K2] = jwt_tools.Key.generate("ed25519", KEYDIR, "k2")
+    KEYS[K3] = jwt_tools.Key.generate("ed25519", KEYDIR, "k3")
+    KEYS[R1] = jwt_tools.Key.generate("rsa", KEYDIR, "r1")
+    publish_standard()
+    JWKS.start()
+    _stack_up()
+
+
+def tearDownModule():
+    try:
+        _stack_down()
+    finally:
+        JWKS.stop()
+        shutil.rmtree(KEYDIR, ignore_errors=True)
+
+
+def publish_standard():
+    """Better Auth's own key (Ed25519, no alg) plus an RSA key, as a JWKS may hold."""
+    JWKS.publish([KEYS[K1].jwk(kid=K1), KEYS[R1].jwk(kid=R1)])
+
+
+# ---------------------------------------------------------------------------
+# Tokens
+
+
+def payload_of(token):
+    return json.loads(jwt_tools.b64url_decode(token.split(".")[1]))
+
+
+def ba_token(user_id, kid=K1, key_id=None, **changes):
+    """A Better Auth plugin token (whole user object, sub, 15 min exp, iss = aud = BASE)
+    signed by KEYS[key_id or kid]; `changes` overrides claims (None removes one)."""
+    key = KEYS[key_id or kid]
+    token = jwt_tools.better_auth_token(key, BASE, user_id=user_id,
+                                        email="%s@example.com" % user_id, kid=kid)
+    if not changes:
+        return token
+    payload = payload_of(token)
+    payload.update(changes)
+    payload = {k: v for k, v in payload.items() if v is not None}
+    return jwt_tools.sign_token(key, "EdDSA", payload, kid=kid)
+
+
+def unique_user(prefix):
+    """A fresh user id, so that no token is a hit in the worker's token cache."""
+    return "%s-%d" % (prefix, time.monotonic_ns())
+
+
+def sized_token(user_id, size):
+    """A valid Better Auth token of exactly `size` bytes, padded with a claim (and a
+    header field: unpadded base64url is never 4k+1 characters long)."""
+    base = payload_of(jwt_tools.better_auth_token(KEYS[K1], BASE, user_id=user_id))
+    sig_len = len(jwt_tools.b64url(b"\0" * 64))  # Ed25519 signatures are 64 bytes
+    for header_pad in range(4):
+        header = {"alg": "EdDSA", "typ": "JWT", "kid": K1, "pad": "h" * header_pad}
+
+        def length(pad):
+            return len(jwt_tools._compact(header, dict(base, pad="p" * pad))) + 1 + sig_len
+        guess = (size - length(0)) * 3 // 4
+        for pad in range(max(guess - 8, 0), guess + 8):
+            if length(pad) == size:
+                token = jwt_tools.sign_token(KEYS[K1], "EdDSA", dict(base, pad="p" * pad),
+                                             header=header)
+                assert len(token) == size, len(token)
+                return token
+    raise ValueError("no padding gives a %d-byte token" % size)
+
+
+# ---------------------------------------------------------------------------
+# Assertions
+
+
+class AuthCase(stack.StackTestCase):
+    ENV = {}  # pool environment of this class, on top of the module's
+
+    @classmethod
+    def setUpClass(cls):
+        publish_standard()
+        JWKS.start()
+        s = stack.current()
+        s.restart_pool(env=cls.ENV)
+        s.wait_workers(1)
+
+    @classmethod
+    def tearDownClass(cls):
+        publish_standard()
+        JWKS.start()
+
+    def setUp(self):
+        publish_standard()
+        JWKS.start()
+        if self.stack.pool_proc is None:  # a failed test left it stopped
+            self.stack.start_pool(env=self.ENV)
+
+    def me(self, token=None, authorization=None):
+        headers = {}
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        elif token is not None:
+            headers["Authorization"] = "Bearer " + token
+        return self.stack.request("GET", "/api/me", headers=headers)
+
+    # -- the pool's log
+    def log_text(self):
+        with open(self.stack.logs["pool"], encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def log_entries(self):
+        out = []
+        for line in self.log_text().splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+        return out
+
+    def log_entry_for(self, request_id, msg):
+        def find():
+            for e in self.log_entries():
+                if e.get("request_id") == request_id and e.get("msg") == msg:
+                    return e
+            return None
+        try:
+            return stack.wait_until(find, 3, what="log %r for request %s" % (msg, request_id))
+        except TimeoutError:
+            self.fail("no %r log line for request %s" % (msg, request_id))
+
+    def count_log(self, msg):
+        return sum(1 for e in self.log_entries() if e.get("msg") == msg)
+
+    def assertNotLogged(self, token):
+        for name in ("pool", "nginx", "nginx-access"):
+            path = self.stack.logs.get(name)
+            if not path or not os.path.exists(path):
+                continue
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text = f.read()
+            self.assertFalse(token in text, "the token is in the %s log" % name)
+            self.assertFalse(token.rsplit(".", 1)[1] in text,
+                             "the token's signature is in the %s log" % name)
+
+    # -- responses
+    def assertErrorBody(self, r, status, code):
+        self.assertEqual(r.status, status, r)
+        self.assertEqual(r.headers.get("Content-Type"), JSON_TYPE, r)
+        body = r.json
+        self.assertEqual(set(body), {"detail", "code"}, r)
+        self.assertEqual(body["code"], code, r)
+        self.assertIsInstance(body["detail"], str, r)
+        self.assertTrue(body["detail"], r)
+        return body
+
+    def assertAccepted(self, r, user_id, token=None):
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["data"]["id"], user_id, r)
+        if token:
+            self.assertNotLogged(token)
+
+    def assertChallenge(self, r):
+        """Missing credentials: 401, plain `Bearer` challenge."""
+        self.assertErrorBody(r, 401, "unauthorized")
+        self.assertEqual(r.headers.get_all("WWW-Authenticate"), ["Bearer"], r.headers)
+
+    def assertRejected(self, r, reason, token=None):
+        """A token refused: 401 invalid_token; `reason` is in the log line of this very
+        request and not in the response; the token is in no log."""
+        body = self.assertErrorBody(r, 401, "unauthorized")
+        self.assertEqual(r.headers.get_all("WWW-Authenticate"), ['Bearer error="invalid_token"'],
+                         r.headers)
+        rid = r.headers.get("X-Request-Id")
+        self.assertTrue(rid, r.headers)
+        entry = self.log_entry_for(rid, "token rejected")
+        self.assertIn(reason, entry.get("reason", ""), entry)
+        self.assertNotIn(entry["reason"], body["detail"])
+        self.assertNotIn(reason, r.body.decode())
+        if token:
+            self.assertNotLogged(token)
+        return entry
+
+
+# ---------------------------------------------------------------------------
+# Better Auth out of the box
+
+
+class BetterAuthDefaults(AuthCase):
+    def test_jwks_fixture_is_what_better_auth_publishes(self):
+        keys = JWKS.doc["keys"]
+        ed = [k for k in keys if k.get("crv") == "Ed25519"]
+        self.assertEqual(len(ed), 1, keys)
+        self.assertEqual(ed[0]["kty"], "OKP")
+        self.assertNotIn("alg", ed[0])
+        self.assertGreaterEqual(JWKS.fetch_count(), 1,
+                                "the worker never fetched <BETTER_AUTH_URL>/api/auth/jwks")
+
+    def test_plugin_token_is_accepted(self):
+        token = ba_token("ba-user-1")
+        payload = payload_of(token)
+        self.assertEqual((payload["iss"], payload["aud"]), (BASE, BASE))
+        self.assertEqual(payload["exp"] - payload["iat"], 900)
+        self.assertEqual(payload["id"], payload["sub"])
+        self.assertAccepted(self.me(token), "ba-user-1", token)
+
+    def test_plugin_token_without_kid_is_accepted(self):
+        token = ba_token("ba-user-nokid", kid=None, key_id=K1)
+        self.assertNotIn("kid", json.loads(jwt_tools.b64url_decode(token.split(".")[0])))
+        self.assertAccepted(self.me(token), "ba-user-nokid", token)
+
+    def test_sub_is_the_user_id_case_sensitive(self):
+        r = self.me(ba_token("Ba-User-Case"))
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["data"]["id"], "Ba-User-Case")
+        self.assertEqual(r.json["data"]["email"], "Ba-User-Case@example.com")
+
+    def test_wrong_issuer_is_rejected(self):
+        token = ba_token("ba-user-iss", iss="http://127.0.0.1:1")
+        self.assertRejected(self.me(token), "iss missing or not the expected issuer", token)
+
+    def test_missing_issuer_is_rejected(self):
+        token = ba_token("ba-user-noiss", iss=None)
+        self.assertRejected(self.me(token), "iss missing or not the expected issuer", token)
+
+    def test_wrong_audience_is_rejected(self):
+        token = ba_token("ba-user-aud", aud=BASE + "/other")
+        self.assertRejected(self.me(token), "aud missing or not the expected audience", token)
+
+    def test_audience_array_with_base_url_is_accepted(self):
+        token = ba_token("ba-user-auds", aud=["https://other.example", BASE])
+        self.assertAccepted(self.me(token), "ba-user-auds", token)
+
+    def test_hs256_is_rejected_when_no_secret_is_configured(self):
+        token = stack.make_token(self.stack.jwt_secret, sub="ba-user-hs", iss=BASE, aud=BASE)
+        self.assertRejected(self.me(token), "HS256 token but no shared secret is configured",
+                            token)
+
+    def test_hs256_with_the_rsa_public_key_as_secret_is_rejected(self):
+        rsa_token = jwt_tools.sign_token(KEYS[R1], "RS256", payload_of(ba_token("ba-rsa")),
+                                         kid=R1)
+        self.assertAccepted(self.me(rsa_token), "ba-rsa", rsa_token)  # the key is live
+        forged = jwt_tools.sign_token(KEYS[R1].public_pem(), "HS256",
+                                      payload_of(ba_token("ba-rsa-forged")), kid=R1)
+        self.assertRejected(self.me(forged), "HS256 token but no shared secret", forged)
+
+
+# ---------------------------------------------------------------------------
+# The Authorization header and the token, with both a secret and the JWKS
+
+
+class HeaderHandling(AuthCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.ENV = {"JWT_SECRET": stack.current().jwt_secret}
+        super().setUpClass()
+
+    def test_no_header_is_a_plain_bearer_challenge(self):
+        self.assertChallenge(self.me())
+
+    def test_empty_header_is_a_plain_bearer_challenge(self):
+        self.assertChallenge(self.me(authorization=""))
+
+    def test_basic_scheme_is_a_plain_bearer_challenge(self):
+        self.assertChallenge(self.me(authorization="Basic dXNlcjpwYXNzd29yZA=="))
+
+    def test_other_scheme_with_a_valid_token_is_a_plain_bearer_challenge(self):
+        token = ba_token("hdr-token-scheme")
+        self.assertChallenge(self.me(authorization="Token " + token))
+
+    def test_bearer_scheme_is_case_insensitive(self):
+        for scheme in ("bearer", "BEARER", "BeArEr"):
+            user = "hdr-" + scheme
+            token = ba_token(user)
+            self.assertAccepted(self.me(authorization=scheme + " " + token), user, token)
+
+    def test_bearer_without_token_is_invalid_token(self):
+        self.assertRejected(self.me(authorization="Bearer "), "empty bearer token")
+        self.assertRejected(self.me(authorization="Bearer"), "empty bearer token")
+
+    def test_hs256_with_the_secret_is_accepted(self):
+        token = self.stack.token(sub="hdr-hs256", iss=BASE, aud=BASE)
+        self.assertAccepted(self.me(token), "hdr-hs256", token)
+
+    def test_expired_token_is_rejected(self):
+        now = int(time.time())
+        token = ba_token("hdr-expired", iat=now - 1000, exp=now - 100)  # beyond the 30 s leeway
+        self.assertRejected(self.me(token), "token expired", token)
+        hs = self.stack.token(sub="hdr-expired-hs", ttl=-100, iss=BASE, aud=BASE)
+        self.assertRejected(self.me(hs), "token expired", hs)
+
+    def test_expiry_within_leeway_is_accepted(self):
+        now = int(time.time())
+        token = ba_token("hdr-leeway", iat=now - 900, exp=now - 5)
+        self.assertAccepted(self.me(token), "hdr-leeway", token)
+
+    def test_missing_exp_is_rejected(self):
+        token = ba_token("hdr-noexp", exp=None)
+        self.assertRejected(self.me(token), "exp missing", token)
+
+    def test_nbf_in_the_future_is_rejected(self):
+        token = ba_token("hdr-nbf", nbf=int(time.time()) + 600)
+        self.assertRejected(self.me(token), "token not valid yet (nbf)", token)
+
+    def test_alg_none_is_rejected(self):
+        payload = payload_of(ba_token("hdr-none"))
+        for alg in ("none", "None", "NONE"):
+            head = jwt_tools.b64url(json.dumps({"alg": alg, "typ": "JWT"}))
+            unsigned = head + "." + jwt_tools.b64url(json.dumps(payload)) + "."
+            self.assertRejected(self.me(unsigned), 'alg "%s" not accepted' % alg)
+        # The same with a real signature over the none header still fails on alg.
+        signed = jwt_tools.sign_token(KEYS[K1], "EdDSA", payload,
+                                      header={"alg": "none", "typ": "JWT", "kid": K1})
+        self.assertRejected(self.me(signed), 'alg "none" not accepted', signed)
+
+    def test_hs256_with_the_rsa_public_key_as_secret_is_rejected(self):
+        payload = payload_of(ba_token("hdr-confused"))
+        rsa_token = jwt_tools.sign_token(KEYS[R1], "RS256", payload, kid=R1)
+        self.assertAccepted(self.me(rsa_token), "hdr-confused", rsa_token)  # the key is live
+        for secret in (KEYS[R1].public_pem(), KEYS[R1].public_pem().encode().strip()):
+            forged = jwt_tools.sign_token(secret, "HS256", payload, kid=R1)
+            self.assertRejected(self.me(forged), "HS256 signature does not verify", forged)
+
+    def test_rs256_with_an_ed25519_kid_is_rejected_before_crypto(self):
+        payload = payload_of(ba_token("hdr-wrongtype"))
+        token = jwt_tools.sign_token(KEYS[R1], "RS256", payload, kid=K1)
+        self.assertRejected(self.me(token), 'RS256 is not allowed for the key of kid "%s"' % K1,
+                            token)
+
+    def test_tampered_signature_is_rejected(self):
+        token = ba_token("hdr-tamper")
+        self.assertAccepted(self.me(token), "hdr-tamper", token)
+        head, payload, sig = token.split(".")
+        i = len(sig) // 2
+        bad_sig = sig[:i] + ("A" if sig[i] != "A" else "B") + sig[i + 1:]
+        tampered = ".".join((head, payload, bad_sig))
+        self.assertRejected(self.me(tampered), "EdDSA signature does not verify", tampered)
+
+    def test_tampered_payload_is_rejected(self):
+        token = ba_token("hdr-victim")
+        head, _, sig = token.split(".")
+        other = payload_of(token)
+        other.update(sub="hdr-attacker", id="hdr-attacker")
+        forged = ".".join((head, jwt_tools.b64url(json.dumps(other)), sig))
+        self.assertRejected(self.me(forged), "EdDSA signature does not verify", forged)
+
+    def test_token_of_8_kib_is_accepted(self):
+        token = sized_token("hdr-8k", MAX_TOKEN_BYTES)
+        self.assertAccepted(self.me(token), "hdr-8k", token)
+
+    def test_9_kib_token_reaches_the_worker_and_is_rejected(self):
+        # Validly signed: only the size limit can refuse it, and only the worker
+        # answers 401 with this JSON (nginx would say 400 or 494).
+        over = sized_token("hdr-8k-plus-1", MAX_TOKEN_BYTES + 1)
+        self.assertRejected(self.me(over), "token over 8 KiB", over)
+        token = sized_token("hdr-9k", 9 * 1024 + 100)
+        self.assertGreater(len(token), 9 * 1024)
+        self.assertRejected(self.me(token), "token over 8 KiB", token)
+
+    def test_reasons_differ_in_the_log_but_not_in_the_response(self):
+        now = int(time.time())
+        expired = ba_token("hdr-same-1", iat=now - 1000, exp=now - 100)
+        wrong_aud = ba_token("hdr-same-2", aud="https://elsewhere.example")
+        r1, r2 = self.me(expired), self.me(wrong_aud)
+        e1 = self.assertRejected(r1, "token expired", expired)
+        e2 = self.assertRejected(r2, "aud missing", wrong_aud)
+        self.assertNotEqual(e1["reason"], e2["reason"])
+        self.assertEqual(r1.body, r2.body)
+        self.assertEqual(r1.headers.get("WWW-Authenticate"), r2.headers.get("WWW-Authenticate"))
+
+
+# ---------------------------------------------------------------------------
+# The JWKS cache: unknown kid, JWKS down, cold start
+
+
+class JwksRefresh(AuthCase):
+    def wait_refresh_allowed(self, since):
+        """Sleeps until the worker's 30 s refresh limit, counted from `since` (a time at
+        or after its last JWKS attempt), has passed for whole-second clocks."""
+        delay = since + REFRESH_INTERVAL + 1.5 - time.time()
+        if delay > 0:
+            time.sleep(delay)
+
+    def test_new_kid_is_fetched_without_a_restart(self):
+        self.stack.restart_pool()
+        ready_at = time.time()
+        fetches = JWKS.fetch_count()
+        JWKS.publish([KEYS[K1].jwk(kid=K1), KEYS[R1].jwk(kid=R1), KEYS[K2].jwk(kid=K2)])
+        early = ba_token(unique_user("rot-early"), kid=K2)
+        # Within 30 s of the worker's load: no refresh, the new kid is unknown.
+        self.assertRejected(self.me(early), 'unknown kid "%s"' % K2, early)
+        self.assertEqual(JWKS.fetch_count(), fetches, "refreshed within 30 s of the last load")
+
+        self.wait_refresh_allowed(ready_at)
+        user = unique_user("rot-late")
+        token = ba_token(user, kid=K2)
+        self.assertAccepted(self.me(token), user, token)
+        self.assertEqual(JWKS.fetch_count(), fetches + 1)
+        user1 = unique_user("rot-k1")
+        self.assertAccepted(self.me(ba_token(user1)), user1)  # the old key stays
+
+        # A kid that is in no JWKS: rejected, and no second fetch within 30 s.
+        unpublished = ba_token(unique_user("rot-k3"), kid=K3)
+        self.assertRejected(self.me(unpublished), 'unknown kid "%s"' % K3, unpublished)
+        self.assertEqual(JWKS.fetch_count(), fetches + 1)
+
+    def test_cached_keys_keep_working_when_the_jwks_is_down(self):
+        # JWKS_CACHE_TTL=1: once 30 s have passed, every request tries a reload.
+        self.stack.restart_pool(env={"JWKS_CACHE_TTL": "1"})
+        ready_at = time.time()
+        failures = self.count_log("JWKS fetch failed")
+        JWKS.stop()
+        user = unique_user("down-now")
+        self.assertAccepted(self.me(ba_token(user)), user)
+
+        self.wait_refresh_allowed(ready_at)
+        user = unique_user("down-later")
+        token = ba_token(user)
+        r = self.me(token)
+        # This very request tried to reload, failed, and was verified with the old keys.
+        stack.wait_until(lambda: self.count_log("JWKS fetch failed") > failures, 3,
+                         what="a failed JWKS reload in the log")
+        self.assertAccepted(r, user, token)
+        unknown = ba_token(unique_user("down-k3"), kid=K3)
+        self.assertRejected(self.me(unknown), 'unknown kid "%s"' % K3, unknown)
+        user = unique_user("down-after")
+        self.assertAccepted(self.me(ba_token(user)), user)
+
+
+class ColdStart(AuthCase):
+    def test_unreachable_jwks_at_start_is_503_until_it_comes_back(self):
+        JWKS.stop()
+        failures = self.count_log("JWKS fetch failed")
+        self.stack.restart_pool()
+        stack.wait_until(lambda: self.count_log("JWKS fetch failed") > failures, 3,
+                         what="the worker's failed JWKS load in the log")
+        token = ba_token(unique_user("cold"))
+        r = self.me(token)
+        body = self.assertErrorBody(r, 503, "service_unavailable")
+        self.assertNotIn("WWW-Authenticate", r.headers)
+        self.assertTrue(r.headers.get("Retry-After"), r.headers)
+        self.assertNotIn("127.0.0.1", body["detail"])  # no fetch error for the client
+        entry = self.log_entry_for(r.headers["X-Request-Id"], "no verification keys")
+        self.assertIn("no JWKS keys loaded", entry.get("reason", ""), entry)
+        self.assertNotLogged(token)
+
+        # Decided without the JWKS: still 401, not 503.
+        self.assertChallenge(self.me())
+        self.assertRejected(self.me(authorization="Bearer not-a-jwt"),
+                            "not three dot-separated parts")
+
+        # The worker retries (at most every 5 s) and recovers without a restart.
+        JWKS.start()
+        user = unique_user("cold-back")
+        token = ba_token(user)
+
+        def loaded():
+            r = self.me(token)
+            return r if r.json.get("detail") != body["detail"] else None
+        r = stack.wait_until(loaded, 10, interval=0.5, what="the JWKS to be loaded again")
+        self.assertAccepted(r, user, token)
+
+    def test_check_config_names_an_unreachable_jwks(self):
+        JWKS.stop()
+        env = self.stack.pool_env()
+        r = subprocess.run([self.stack.binary, "check-config"], env=env, capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 1, r)
+        lines = [ln for ln in r.stderr.splitlines() if ln.startswith("todo-api: JWT keys")]
+        self.assertEqual(len(lines), 1, r.stderr)
+        self.assertIn(BASE + "/api/auth/jwks", lines[0])
+        JWKS.start()
+        r = subprocess.run([self.stack.binary, "check-config"], env=env, capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("configuration OK", r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
