@@ -1,53 +1,44 @@
 #!/usr/bin/python3
-"""The workers' statement table — name, SQL text, parameter count — read from
-src/statements.cpp itself, so that the database ceiling of `make bench` runs the very
-SQL the endpoints run without a second copy of it.
+"""The workers' statement table — name, SQL text, parameter count — from the source
+itself, so that the database ceiling of `make bench` runs the very SQL the endpoints
+run without a second copy of it.
 
-statements.cpp builds part of its table at run time (the list statements, one per
-sort key and direction), so the table is not parsed: bench/print_statements.cpp is
-compiled against src/statements.cpp (one file, about a second) and prints it as JSON.
+statements.cpp builds part of its table at run time (the list statements, one per sort
+key and direction), so the table is not parsed from the C++: it is printed by
+`print_statements` (tests/tools/print_statements.cpp, built with the project as
+build/tests/print_statements), one `PREPARE name AS sql;` per statement.
 
-    python3 bench/extract_statements.py            # prints the JSON
+    python3 bench/extract_statements.py            # prints the table as JSON
 """
-import hashlib
 import json
 import os
-import shutil
+import re
 import subprocess
 import sys
-import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-SRC = os.path.join(ROOT, "src")
-SOURCES = [os.path.join(HERE, "print_statements.cpp"), os.path.join(SRC, "statements.cpp")]
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _compiler():
-    for cxx in (os.environ.get("CXX"), "c++", "g++", "clang++"):
-        if cxx and shutil.which(cxx):
-            return cxx
-    raise RuntimeError("no C++ compiler (c++/g++/clang++) to build bench/print_statements.cpp")
+def tool_path():
+    if os.environ.get("TODO_API_PRINT_STATEMENTS"):
+        return os.environ["TODO_API_PRINT_STATEMENTS"]
+    if os.environ.get("TODO_API_BIN"):  # build/todo-api -> build/tests/print_statements
+        return os.path.join(os.path.dirname(os.environ["TODO_API_BIN"]), "tests", "print_statements")
+    return os.path.join(ROOT, "build", "tests", "print_statements")
 
 
-def extract(cache_dir=None):
-    """[{index, name, nparams, idempotent, plan_per_call, sql}] in StatementId order."""
-    digest = hashlib.sha256()
-    for path in SOURCES + [os.path.join(SRC, "statements.h"), os.path.join(SRC, "list_query.h")]:
-        with open(path, "rb") as f:
-            digest.update(f.read())
-    cache_dir = cache_dir or os.path.join(tempfile.gettempdir(), f"todo-api-bench-{os.geteuid()}")
-    os.makedirs(cache_dir, exist_ok=True)
-    exe = os.path.join(cache_dir, "print_statements-" + digest.hexdigest()[:16])
+def extract():
+    """[{name, nparams, sql}] in StatementId order."""
+    exe = tool_path()
     if not os.path.exists(exe):
-        tmp = exe + f".{os.getpid()}.tmp"
-        r = subprocess.run([_compiler(), "-std=c++20", "-O0", "-w", "-I", SRC, *SOURCES, "-o", tmp],
-                           capture_output=True, text=True, timeout=120)
-        if r.returncode != 0:
-            raise RuntimeError(f"building bench/print_statements.cpp failed:\n{r.stderr[-3000:]}")
-        os.replace(tmp, exe)
-    r = subprocess.run([exe], capture_output=True, text=True, timeout=30, check=True)
-    return json.loads(r.stdout)
+        raise RuntimeError(f"{exe} is missing: build first (make build)")
+    out = subprocess.run([exe], capture_output=True, text=True, timeout=30, check=True).stdout
+    statements = [{"name": m.group(1), "sql": m.group(2),
+                   "nparams": max((int(n) for n in re.findall(r"\$(\d+)", m.group(2))), default=0)}
+                  for m in re.finditer(r"^PREPARE (\w+) AS (.*?);\n(?=PREPARE |\Z)", out, re.M | re.S)]
+    if not statements:
+        raise RuntimeError(f"{exe} printed no PREPARE statements")
+    return statements
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ What one run does:
          server (bench only) that answers `return 200` with a body of the same size and
          the same headers as the real response;
        - database ceiling: `pgbench -M prepared -c 16 -j 2` running the very statement
-         the endpoint runs (SQL text read from src/statements.cpp by
-         bench/extract_statements.py) with random users/tasks of the same data;
+         the endpoint runs (the table of src/statements.cpp as printed by
+         build/tests/print_statements, read by bench/extract_statements.py) with random users/tasks of the same data;
        - the endpoint: wrk (bench/api.lua) over TLS with keep-alive, tokens rotating
          over every user, after a warm-up; then the workers' RSS;
   4. default-page latency for users with 50, 10,000 and 100,000 tasks (wrk, 1 connection);
@@ -1010,7 +1010,8 @@ def write_performance_md(args, results, machine, commit, ts):
         "- non-2xx: responses outside 200–299 counted by `bench/api.lua` (socket errors shown apart).",
         "- RSS: VmRSS of the pool's workers after the scenario (sum / largest).",
         "- db ceiling: `pgbench -M prepared` running the endpoint's own statement "
-        "(text read from `src/statements.cpp`) with random users and tasks of the same data.",
+        "(the text of `src/statements.cpp`, printed by `build/tests/print_statements`) with random "
+        "users and tasks of the same data.",
         "- front ceiling: the same nginx server over TLS answering `return 200` with a body "
         "of the same size and the same headers (a location rendered for the bench only).",
         "",
