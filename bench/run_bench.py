@@ -1,0 +1,1159 @@
+#!/usr/bin/python3
+"""`make bench` (QUALITY.md "Performance"): the whole stack on this machine, every
+endpoint figure judged as a ratio to ceilings measured in the same run.
+
+    make bench                      # full run (< 5 min): table, bench/results/history.jsonl,
+                                    # docs/PERFORMANCE.md
+    make bench-smoke                # the harness end to end in a few seconds (ctest entry)
+    python3 bench/run_bench.py --help
+
+What one run does:
+  1. starts the stack of tests/integration/stack.py (PostgreSQL, `todo-api migrate`,
+     owner/app roles, the pool, nginx from nginx/todo-api.conf with a self-signed
+     certificate) under a bench-owned state directory, all on 127.0.0.1;
+  2. seeds 1,000 users x 50 tasks with SQL (generate_series) as the owner, plus a
+     bench-only table todo_bench.ids(n, user_id, id) that the pgbench scripts index by a
+     random integer, and users with 10,000 and 100,000 tasks for the data-size check;
+  3. per scenario (list, get, create, toggle, mix):
+       - front ceiling: wrk against an extra `location` rendered into the same nginx
+         server (bench only) that answers `return 200` with a body of the same size and
+         the same headers as the real response;
+       - database ceiling: `pgbench -M prepared -c 16 -j 2` running the very statement
+         the endpoint runs (the table of src/statements.cpp as printed by
+         build/tests/print_statements, read by bench/extract_statements.py) with random users/tasks of the same data;
+       - the endpoint: wrk (bench/api.lua) over TLS with keep-alive, tokens rotating
+         over every user, after a warm-up; then the workers' RSS;
+  4. default-page latency for users with 50, 10,000 and 100,000 tasks (wrk, 1 connection);
+  5. optionally (--jwt) build/bench/jwt_bench;
+  6. prints one table with PASS/FAIL per bar, appends JSON lines to
+     bench/results/history.jsonl and rewrites docs/PERFORMANCE.md (full runs only).
+
+Exit status: 0 ok; 1 something failed to run; 3 (full runs only) a bar was missed.
+"""
+import argparse
+import base64
+import datetime
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH_DIR = os.path.join(ROOT, "bench")
+sys.path.insert(0, BENCH_DIR)
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+
+import extract_statements  # noqa: E402
+
+SCENARIOS = ["list", "get", "create", "toggle", "mix"]
+# QUALITY.md: ratio to the database ceiling; p99 for every scenario; 0 non-2xx in mix.
+DB_BAR = {"list": 0.5, "get": 0.5, "create": 0.7, "toggle": 0.7}
+P99_BAR_MS = 10.0
+RSS_BAR_KIB = 8 * 1024
+SIZE_BAR = 1.5
+JWT_SECRET = "bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"  # >= 32 bytes
+BENCH_EMAIL = "bench@bench.invalid"  # every seeded user's email and every token's: no upsert write
+USER_BASE = 1000000   # user k has id str(USER_BASE + k): pgbench can draw it with random()
+# The pool's WORKERS for the bench. A worker has one statement in flight; writes wait for
+# the WAL flush (~5 ms here), so throughput is bounded by WORKERS / fsync time: with the
+# pool's default (nproc = 2) creates cannot approach pgbench -c 16. Measured sweep in
+# docs/PERFORMANCE.md.
+DEFAULT_WORKERS = 16
+LOOKUP_EVERY = 32     # pgbench: refresh the (user, task) pair every ~32 transactions
+
+# The very request each scenario sends (bench/api.lua sends the same).
+CREATE_BODY = ('{"title":"Bench task 0-0","description":"Created by make bench: buy milk, call the bank",'
+               '"priority":"high","due_at":"2026-12-24T18:00:00Z","tags":["bench","errands"]}')
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+class BenchError(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- data
+
+def user_id(k):
+    return str(USER_BASE + k)
+
+
+def task_uuid(uid, k):
+    """Same as SQL md5(uid || '/' || k)::uuid: the seed and the wrk data agree without a query."""
+    return str(uuid.UUID(hex=hashlib.md5(f"{uid}/{k}".encode()).hexdigest()))
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def mint_token(sub, ttl=3600):
+    now = int(time.time())
+    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    payload = b64url(json.dumps({"sub": sub, "email": BENCH_EMAIL, "iat": now,
+                                 "exp": now + ttl}, separators=(",", ":")).encode())
+    signing_input = f"{header}.{payload}".encode()
+    sig = hmac.new(JWT_SECRET.encode(), signing_input, hashlib.sha256).digest()
+    return f"{header}.{payload}.{b64url(sig)}"
+
+
+def seed_sql(nusers, ntasks, big_users):
+    """SQL run as the owner: users, their tasks, the big users, the pgbench id table."""
+    task_cols = ("user_id, id, title, description, completed, priority, due_at, tags, "
+                 "created_at, updated_at, completed_at")
+    big = "\n".join(
+        f"""insert into todo.users (id, email) values ('{uid}', '{BENCH_EMAIL}');
+insert into todo.tasks ({task_cols})
+select '{uid}', md5('{uid}/' || k)::uuid, 'Task ' || k || ' of a big user',
+       'Description of task ' || k || ': buy milk, call the bank', k % 4 = 0,
+       (array['low','medium','high'])[1 + k % 3]::todo.task_priority,
+       case when k % 2 = 0 then timestamptz '2026-12-01 09:00Z' + k * interval '1 minute' end,
+       case k % 3 when 0 then '{{}}'::text[] when 1 then '{{home}}' else '{{home,errands}}' end,
+       timestamptz '2026-01-01Z' + k * interval '1 second',
+       timestamptz '2026-01-01Z' + k * interval '1 second',
+       case when k % 4 = 0 then timestamptz '2026-11-02Z' end
+from generate_series(1, {n}) k;"""
+        for uid, n in big_users)
+    return f"""\\set ON_ERROR_STOP on
+set synchronous_commit = off;
+begin;
+insert into todo.users (id, email)
+select ({USER_BASE} + u)::text, '{BENCH_EMAIL}'
+from generate_series(1, {nusers}) u;
+insert into todo.tasks ({task_cols})
+select ({USER_BASE} + u)::text, md5(({USER_BASE} + u)::text || '/' || k)::uuid,
+       'Task ' || k || ' of user ' || u,
+       case when k % 3 = 0 then null else 'Description of task ' || k || ': buy milk, call the bank' end,
+       k % 4 = 0,
+       (array['low','medium','high'])[1 + k % 3]::todo.task_priority,
+       case when k % 2 = 0 then timestamptz '2026-12-01 09:00Z' + k * interval '1 hour' end,
+       case k % 3 when 0 then '{{}}'::text[] when 1 then '{{home}}' else '{{home,errands}}' end,
+       timestamptz '2026-11-01Z' + (u * {ntasks} + k) * interval '1 second',
+       timestamptz '2026-11-01Z' + (u * {ntasks} + k) * interval '1 second',
+       case when k % 4 = 0 then timestamptz '2026-11-02Z' end
+from generate_series(1, {nusers}) u, generate_series(1, {ntasks}) k;
+{big}
+create schema if not exists todo_bench;
+drop table if exists todo_bench.ids;
+create table todo_bench.ids (n int primary key, user_id text not null, id uuid not null);
+insert into todo_bench.ids
+select (u - 1) * {ntasks} + k, ({USER_BASE} + u)::text, md5(({USER_BASE} + u)::text || '/' || k)::uuid
+from generate_series(1, {nusers}) u, generate_series(1, {ntasks}) k;
+commit;
+analyze;
+"""
+
+
+def write_users_file(path, users):
+    """users: [(uid, [task ids])] -> "<token> <id>,<id>,..." lines for bench/api.lua."""
+    with open(path, "w") as f:
+        for uid, ids in users:
+            f.write(f"{mint_token(uid)} {','.join(ids)}\n")
+
+
+# --------------------------------------------------------------------------- processes
+
+def run(cmd, timeout, env=None, check=True, input=None):
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, input=input)
+    except subprocess.TimeoutExpired as e:
+        raise BenchError(f"timed out after {timeout}s: {shlex.join(cmd)}") from e
+    if check and p.returncode != 0:
+        raise BenchError(f"exit {p.returncode}: {shlex.join(cmd)}\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+    return p
+
+
+def children_of(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        kids = []
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat") as f:
+                        stat = f.read()
+                    if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                        kids.append(int(d))
+                except (OSError, IndexError, ValueError):
+                    pass
+        return kids
+
+
+def rss_kib(pid):
+    """(VmRSS, RssAnon) in KiB: resident total (shared library pages included) and
+    the worker's private memory."""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(("VmRSS:", "RssAnon:")):
+                    out[line.split(":")[0]] = int(line.split()[1])
+    except OSError:
+        return None
+    return (out["VmRSS"], out.get("RssAnon", 0)) if "VmRSS" in out else None
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot():
+    """CPU ticks (user+system) of this run's processes grouped by program (nginx,
+    todo-api, postgres), of wrk (our finished children), and of the whole machine."""
+    procs = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    data = f.read()
+            except OSError:
+                continue
+            comm = data[data.index("(") + 1:data.rindex(")")]
+            fields = data[data.rindex(")") + 2:].split()
+            procs[int(d)] = (int(fields[1]), comm, int(fields[11]) + int(fields[12]), int(fields[12]))
+    mine, todo = set(), [os.getpid()]
+    while todo:
+        parent = todo.pop()
+        for pid, (ppid, *_) in procs.items():
+            if ppid == parent and pid not in mine:
+                mine.add(pid)
+                todo.append(pid)
+    groups = {}
+    for pid in mine:
+        _, comm, ticks, sys_ticks = procs[pid]
+        name = "nginx" if comm.startswith("nginx") else "workers" if comm.startswith("todo-api") \
+            else "postgres" if comm.startswith("postgres") else None
+        if name:
+            groups[name] = groups.get(name, 0) + ticks
+            groups[name + "_sys"] = groups.get(name + "_sys", 0) + sys_ticks
+    import resource
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    groups["wrk"] = (ru.ru_utime + ru.ru_stime) * CLK_TCK
+    groups["wrk_sys"] = ru.ru_stime * CLK_TCK
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal ...
+    groups["machine"] = sum(cpu[:8]) - cpu[3] - cpu[4]  # busy = all but idle and iowait
+    groups["irq"] = cpu[5] + cpu[6]  # interrupts and softirqs: loopback TCP is processed there
+    groups["steal"] = cpu[7]
+    return groups, None
+
+
+def cpu_per_request(before, after, requests):
+    """µs of CPU per request for each group; 'other' = the machine's busy time not
+    spent by this run's processes (other users of the shared machine, interrupts)."""
+    (b, bpids), (a, apids) = before, after
+    out = {}
+    for k in ("wrk", "nginx", "workers", "postgres"):
+        for key in (k, k + "_sys"):
+            out[key] = max(0.0, (a.get(key, 0) - b.get(key, 0))) / CLK_TCK * 1e6 / max(1, requests)
+    for k in ("machine", "irq", "steal"):
+        out[k] = max(0.0, a[k] - b[k]) / CLK_TCK * 1e6 / max(1, requests)
+    out["other"] = max(0.0, out["machine"] - out["irq"] - out["steal"]
+                       - sum(out[k] for k in ("wrk", "nginx", "workers", "postgres")))
+    return out
+
+
+def workers_rss(master_pid):
+    values = [v for v in (rss_kib(p) for p in children_of(master_pid)) if v is not None]
+    if not values:
+        return None
+    return {"workers": len(values), "sum_kib": sum(v[0] for v in values),
+            "max_kib": max(v[0] for v in values), "anon_max_kib": max(v[1] for v in values)}
+
+
+def machine_info():
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = None
+    try:
+        with open("/proc/meminfo") as f:
+            mem = int(f.readline().split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return {"nproc": os.cpu_count(), "cpu": model, "kernel": platform.release(), "mem_mib": mem,
+            "loadavg_start": open("/proc/loadavg").read().split()[:3]}
+
+
+def git_commit():
+    try:
+        rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"],
+                             capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return rev + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+# --------------------------------------------------------------------------- wrk
+
+def wrk(url, scenario, users_file, duration, connections, threads, path=None, timeout_s=5):
+    threads = max(1, min(threads, connections))
+    duration = max(1, int(duration))  # wrk takes whole seconds
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", f"--timeout={timeout_s}s",
+           "-s", os.path.join(BENCH_DIR, "api.lua"), url, "--", scenario, users_file]
+    if path:
+        cmd.append(path)
+    p = run(cmd, timeout=duration + 60)
+    for line in p.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            r = json.loads(line[len("BENCH_JSON "):])
+            r["socket_errors"] = sum(r["errors"][k] for k in ("connect", "read", "write", "timeout"))
+            return r
+    raise BenchError(f"wrk printed no BENCH_JSON line: {shlex.join(cmd)}\n{p.stdout}\n{p.stderr}")
+
+
+# --------------------------------------------------------------------------- pgbench
+
+# Which statement each scenario runs and with which parameters: a list, one entry per
+# $n, each "uid" (a random user), "tid" (a random task of that user), None (SQL NULL,
+# written into the script as NULL) or a literal text value (passed as a parameter).
+# It mirrors what the handlers pass for the requests bench/api.lua sends; when a
+# statement's parameter count changes, the check below fails loudly.
+STATEMENT_FOR = {
+    "list": {"statement": "list_created_at_desc", "params": ["uid", "50", "0"]},
+    "get": {"statement": "task_get", "params": ["uid", "tid"]},
+    "create": {"statement": "task_create",
+               "params": ["uid", BENCH_EMAIL, "Bench task 0-0",
+                          "Created by make bench: buy milk, call the bank", "false", "high",
+                          "2026-12-24T18:00:00.000Z", '{"bench","errands"}']},
+    # $3 If-Match and $4 completed are NULL: a toggle without If-Match.
+    "toggle": {"statement": "task_complete", "params": ["uid", "tid", None, None]},
+}
+
+
+def pgbench_script(sql, params, nusers, nids, lookup_every):
+    """Replaces $n by pgbench variables; NULL params become the literal NULL."""
+    def sub(m):
+        i = int(m.group(1))
+        p = params[i - 1]
+        if p is None:
+            return "NULL"
+        if p in ("uid", "tid"):
+            return ":" + p
+        return f":p{i}"
+    body = re.sub(r"\$(\d+)\b", sub, sql)
+    # pgbench takes every ":name" as a variable, inside string literals too.
+    stray = set(re.findall(r"(?<!:):([A-Za-z_]\w*)", body)) - {"uid", "tid"} - {
+        f"p{i + 1}" for i in range(len(params))}
+    if stray:
+        raise BenchError(f"the SQL has text pgbench would take for variables: {sorted(stray)}")
+    # pgbench sends one line per command unless it ends with ';' — keep it on one line.
+    body = " ".join(body.split()).rstrip(";") + ";"
+    lines = []
+    if "tid" in params:
+        lines += [f"\\set r random(1, {lookup_every})",
+                  "\\if :r = 1 or :fresh = 0",
+                  f"\\set n random(1, {nids})",
+                  "select user_id as uid, id as tid from todo_bench.ids where n = :n \\gset",
+                  "\\set fresh 1",
+                  "\\endif"]
+    elif "uid" in params:
+        lines.append(f"\\set uid random({USER_BASE + 1}, {USER_BASE + nusers})")
+    lines.append(body)
+    defines = {f"p{i + 1}": p for i, p in enumerate(params) if p not in (None, "uid", "tid")}
+    return "\n".join(lines) + "\n", defines
+
+
+def pgbench(dsn, script_path, defines, clients, threads, seconds):
+    cmd = ["pgbench", "-M", "prepared", "-c", str(clients), "-j", str(threads), "-T", str(seconds),
+           "-n", "-D", "fresh=0"]
+    for k, v in defines.items():
+        cmd += ["-D", f"{k}={v}"]
+    cmd += ["-f", script_path, dsn]
+    p = run(cmd, timeout=seconds + 60)
+    out = p.stdout + p.stderr
+    tps = re.search(r"^tps = ([\d.]+)", out, re.M)
+    lat = re.search(r"^latency average = ([\d.]+) ms", out, re.M)
+    failed = re.search(r"^number of failed transactions: (\d+)", out, re.M)
+    if not tps:
+        raise BenchError(f"pgbench printed no tps: {shlex.join(cmd)}\n{out}")
+    if failed and int(failed.group(1)) > 0:
+        raise BenchError(f"pgbench: {failed.group(1)} failed transactions\n{out}")
+    return {"tps": float(tps.group(1)), "latency_ms": float(lat.group(1)) if lat else None}
+
+
+# --------------------------------------------------------------------------- front ceiling
+
+NGINX_OWN_HEADERS = {"server", "date", "content-length", "connection", "content-type",
+                     "transfer-encoding", "keep-alive"}
+
+
+def nginx_quote(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def fixed_location(name, status, headers, body):
+    """An nginx location answering `return 200` with this body and these headers."""
+    if "$" in body:
+        body = body.replace("$", "S")  # same size; nginx would read $x as a variable
+    chunks = [body[i:i + 1500] for i in range(0, len(body), 1500)] or [""]
+    lines = [f"location = /bench/fixed-{name} {{",
+             "  # make bench only: the front ceiling (same TLS, same headers, same body size)"]
+    ctype = "application/json"
+    for k, v in headers:
+        lk = k.lower()
+        if lk == "content-type":
+            ctype = v
+        elif lk == "x-request-id":
+            lines.append("  add_header X-Request-Id $request_id always;")
+        elif lk not in NGINX_OWN_HEADERS:
+            lines.append(f"  add_header {k} {nginx_quote(v)} always;")
+    lines.append(f"  default_type {nginx_quote(ctype)};")
+    for i, c in enumerate(chunks):
+        lines.append(f"  set $bench_{name}_{i} {nginx_quote(c)};")
+    lines.append("  return 200 \"" + "".join(f"${{bench_{name}_{i}}}" for i in range(len(chunks))) + "\";")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def https_request(port, method, path, token, body=None):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
+    headers = {"Authorization": f"Bearer {token}"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        r = conn.getresponse()
+        data = r.read()
+        return r.status, r.getheaders(), data
+    finally:
+        conn.close()
+
+
+# --------------------------------------------------------------------------- callgrind
+
+def callgrind_worker(st):
+    pids = children_of(st.master_pid)
+    if len(pids) != 1:
+        raise BenchError(f"--callgrind expects one worker, found {pids}")
+    return pids[0]
+
+
+def callgrind_dump(st, worker, scenario, requests):
+    """Dumps the worker's counters since the last zero; returns Ir per request and the
+    top functions (inclusive and self), written to bench/results/callgrind/<scenario>.txt."""
+    before = set(os.listdir(st.callgrind_dir))
+    run(["callgrind_control", f"--dump={scenario}", str(worker)], timeout=60)
+    deadline = time.time() + 30
+    while True:
+        new = [f for f in os.listdir(st.callgrind_dir) if f not in before and f.startswith(f"callgrind.{worker}")]
+        if new or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    if not new:
+        raise BenchError(f"callgrind wrote no dump for {worker}: {sorted(os.listdir(st.callgrind_dir))}")
+    dump = os.path.join(st.callgrind_dir, sorted(new)[-1])
+    time.sleep(0.5)  # let valgrind finish writing
+    # A call in progress when the counters were zeroed shows as "calls=0"; callgrind_annotate
+    # then books its inclusive cost as the caller's self cost (all of it on __libc_start_main).
+    with open(dump) as f:
+        text = f.read()
+    with open(dump, "w") as f:
+        f.write(re.sub(r"^calls=0 ", "calls=1 ", text, flags=re.M))
+    incl = run(["callgrind_annotate", "--inclusive=yes", "--threshold=99.9", dump], timeout=120).stdout
+    excl = run(["callgrind_annotate", "--threshold=99.9", dump], timeout=120).stdout
+    total = re.search(r"^([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", incl, re.M)
+    ir = int(total.group(1).replace(",", "")) if total else 0
+
+    def top(text, n):
+        body = text.split("PROGRAM TOTALS", 1)[-1]
+        lines = [ln for ln in body.splitlines() if re.match(r"^\s*[\d,]+ \(", ln)]
+        return lines[:n]
+    out_dir = os.path.join(BENCH_DIR, "results", "callgrind")
+    os.makedirs(out_dir, exist_ok=True)
+    per_req = ir / requests if requests else None
+    with open(os.path.join(out_dir, f"{scenario}.txt"), "w") as f:
+        f.write(f"# {scenario}: {ir:,} Ir for {requests} requests = {per_req or 0:,.0f} Ir/request "
+                f"(worker only; commit {git_commit()})\n\n## inclusive\n")
+        f.write("\n".join(top(incl, 60)) + "\n\n## self\n" + "\n".join(top(excl, 40)) + "\n")
+    shutil.copy(dump, os.path.join(out_dir, f"callgrind.out.{scenario}"))
+    log(f"{scenario}: {per_req or 0:,.0f} instructions per request in the worker "
+        f"(bench/results/callgrind/{scenario}.txt)")
+    return {"ir": ir, "requests": requests, "ir_per_request": per_req,
+            "top_self": [ln.strip() for ln in top(excl, 12)]}
+
+
+# --------------------------------------------------------------------------- report
+
+def fmt(v, spec="{:.0f}", none="–"):
+    return none if v is None else spec.format(v)
+
+
+def judge(row):
+    checks = []
+    s = row["scenario"]
+    if s in DB_BAR and row.get("ratio_db") is not None:
+        checks.append((f"÷db≥{DB_BAR[s]}", row["ratio_db"] >= DB_BAR[s]))
+    checks.append((f"p99≤{P99_BAR_MS:g}ms", row["p99_ms"] <= P99_BAR_MS))
+    checks.append(("0 non-2xx", row["non2xx"] == 0 and row["socket_errors"] == 0))
+    if row.get("rss_max_kib") is not None:
+        checks.append(("RSS≤8MiB", row["rss_max_kib"] <= RSS_BAR_KIB))
+    row["bar"] = ", ".join(c for c, _ in checks)
+    row["failed"] = [c for c, ok in checks if not ok]
+    row["verdict"] = "PASS" if not row["failed"] else "FAIL"
+
+
+def render_table(rows):
+    head = ["scenario", "req/s", "p50 ms", "p99 ms", "non-2xx", "RSS sum/max (anon) MiB",
+            "db ceiling/s", "front ceiling/s", "÷db", "÷front", "bar", "verdict"]
+    body = []
+    for r in rows:
+        rss = "–" if r.get("rss_sum_kib") is None else \
+            f"{r['rss_sum_kib'] / 1024:.0f}/{r['rss_max_kib'] / 1024:.1f} ({r['rss_anon_max_kib'] / 1024:.1f})"
+        nonok = str(r["non2xx"]) + (f" (+{r['socket_errors']} sock)" if r["socket_errors"] else "")
+        verdict = r["verdict"] + ("" if not r["failed"] else " (" + ", ".join(r["failed"]) + ")")
+        body.append([r["scenario"], fmt(r["rps"]), fmt(r["p50_ms"], "{:.2f}"), fmt(r["p99_ms"], "{:.2f}"),
+                     nonok, rss, fmt(r.get("db_ceiling")), fmt(r.get("front_ceiling")),
+                     fmt(r.get("ratio_db"), "{:.2f}"), fmt(r.get("ratio_front"), "{:.2f}"), r["bar"], verdict])
+    return head, body
+
+
+def markdown_table(head, body):
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in body]
+    return "\n".join(out)
+
+
+def text_table(head, body):
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))  # noqa: E731
+    return "\n".join([line(head), line(["-" * w for w in widths])] + [line(r) for r in body])
+
+
+def size_table(size_rows):
+    head = ["tasks of the user", "req/s (1 conn)", "p50 ms", "p99 ms", "non-2xx"]
+    body = [[f"{r['tasks']:,}", fmt(r["rps"]), fmt(r["p50_ms"], "{:.2f}"), fmt(r["p99_ms"], "{:.2f}"),
+             r["non2xx"]] for r in size_rows]
+    return head, body
+
+
+# --------------------------------------------------------------------------- the stack
+
+class BenchStack:
+    """The stack of tests/integration/stack.py (reused as is), plus what the bench needs:
+    a rate limit nobody trips, a known JWT secret, and an `include` in the rendered
+    TLS server for the front-ceiling locations (the shipped file is not touched)."""
+
+    def __init__(self, args, state_dir):
+        self.args = args
+        self.state_dir = state_dir
+        self.stack = None
+        self.include = os.path.join(state_dir, "bench-locations.conf")
+
+    def start(self):
+        try:
+            import stack as stack_mod  # tests/integration/stack.py
+        except ImportError as e:
+            raise BenchError(f"tests/integration/stack.py is needed: {e}") from e
+        include = self.include
+        keepalive = self.args.fcgi_keepalive
+        site_replace = [r.split("=>", 1) for r in self.args.site_replace]
+        open(include, "w").close()
+
+        class _Stack(stack_mod.Stack):
+            def render_nginx(self):
+                prefix, conf = super().render_nginx()
+                site = os.path.join(prefix, "todo-api.conf")
+                with open(site) as f:
+                    text = f.read()
+                anchor = "    location /api/ {"
+                if text.count(anchor) != 1:
+                    raise BenchError(f"{site}: cannot find {anchor.strip()!r} to add the bench locations")
+                text = text.replace(anchor, f"    include {include};  # make bench: front ceiling\n\n{anchor}")
+                for old, new in site_replace:  # --site-replace: tuning experiments
+                    if text.count(old) != 1:
+                        raise BenchError(f"{site}: --site-replace: {old!r} found {text.count(old)} times")
+                    text = text.replace(old, new)
+                if keepalive:  # --fcgi-keepalive: measure FastCGI keep-conn (not what ships)
+                    for old, new in (("fastcgi_keep_conn off;", "fastcgi_keep_conn on;"),
+                                     ("upstream todo_api {", f"upstream todo_api {{\n    keepalive {keepalive};")):
+                        if text.count(old) != 1:
+                            raise BenchError(f"{site}: cannot find {old!r} for --fcgi-keepalive")
+                        text = text.replace(old, new)
+                with open(site, "w") as f:
+                    f.write(text)
+                return prefix, conf
+
+        kw = {"workers": self.args.workers,
+              "rate_limit": ("1000000r/s", 1000000),
+              "jwt_secret": JWT_SECRET,
+              "nginx_workers": self.args.nginx_workers,
+              "env": {"LOG_LEVEL": "warn"}}
+        if self.args.callgrind:
+            kw["binary"] = self._callgrind_wrapper(stack_mod.BIN)
+        self.stack = _Stack(**kw)
+        try:
+            self.stack.start()
+        except BenchError:
+            raise
+        except Exception as e:  # noqa: BLE001 - report any start failure as one line
+            raise BenchError(f"the stack did not start: {e}") from e
+        self.port = self.stack.https_port
+        self.workers = kw["workers"]
+        self.app_dsn = self.stack.database_url()
+        self.nginx_conf = os.path.join(self.stack.dir, "nginx", "nginx.conf")
+
+    def _callgrind_wrapper(self, binary):
+        """`todo-api serve` under callgrind (the forked worker inherits it); other
+        subcommands (migrate) run as they are."""
+        self.callgrind_dir = os.path.join(self.state_dir, "callgrind")
+        os.makedirs(self.callgrind_dir, exist_ok=True)
+        path = os.path.join(self.state_dir, "todo-api-callgrind")
+        with open(path, "w") as f:
+            f.write(f"""#!/bin/sh
+if [ "$1" = serve ]; then
+  exec valgrind --tool=callgrind --trace-children=yes --compress-strings=no --compress-pos=no --callgrind-out-file={self.callgrind_dir}/callgrind.%p {binary} "$@"
+fi
+exec {binary} "$@"
+""")
+        os.chmod(path, 0o755)
+        return path
+
+    @property
+    def master_pid(self):
+        return self.stack.pool_pid
+
+    def owner_sql(self, sql, timeout):
+        try:
+            self.stack.psql(sql, user=self._owner_role(), timeout=timeout)
+        except Exception as e:  # noqa: BLE001
+            raise BenchError(f"seeding failed: {e}") from e
+        # The application role reads the bench's id table (pgbench runs as that role).
+        self.stack.psql(f"grant usage on schema todo_bench to {self._app_role()};"
+                        f"grant select on todo_bench.ids to {self._app_role()};",
+                        user=self._owner_role())
+
+    def _owner_role(self):
+        import stack as stack_mod
+        return stack_mod.OWNER_ROLE
+
+    def _app_role(self):
+        import stack as stack_mod
+        return stack_mod.APP_ROLE
+
+    def add_nginx_locations(self, text):
+        with open(self.include, "w") as f:
+            f.write(text)
+        p = run(self.stack.nginx_command("-s", "reload"), timeout=30, check=False)
+        if p.returncode != 0:
+            raise BenchError(f"nginx reload with the bench locations failed:\n{p.stderr}\n{text[:2000]}")
+        # The reload is asynchronous: wait until the new workers answer.
+        names = re.findall(r"location = /bench/fixed-(\w+)", text)
+        deadline = time.time() + 10
+        while names:
+            try:
+                status, _, _ = https_request(self.port, "GET", f"/bench/fixed-{names[0]}", "x")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            if time.time() > deadline:
+                raise BenchError("nginx did not serve the bench locations within 10 s")
+            time.sleep(0.1)
+
+    def stop(self):
+        if self.stack is not None:
+            self.stack.stop()
+            self.stack = None
+
+
+# --------------------------------------------------------------------------- main
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--smoke", action="store_true",
+                    help="the whole harness in a few seconds: tiny data, 1 s runs, 1 connection")
+    ap.add_argument("--duration", type=int, help="seconds per measured run (default 10; smoke 1)")
+    ap.add_argument("--warmup", type=int, help="warm-up seconds before each scenario (default 3; smoke 0)")
+    ap.add_argument("--connections", type=int, help="wrk connections (default 32; smoke 1)")
+    ap.add_argument("--threads", type=int, help="wrk threads (default 2; smoke 1)")
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS),
+                    help=f"comma-separated subset of {','.join(SCENARIOS)} (default all)")
+    ap.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                    help=f"WORKERS of the pool (default {DEFAULT_WORKERS}: as many statements in flight "
+                         "as the database ceiling's pgbench -c 16; see docs/PERFORMANCE.md)")
+    ap.add_argument("--fcgi-keepalive", type=int, default=0, metavar="K",
+                    help="render the site with fastcgi_keep_conn on and `keepalive K` in the upstream "
+                         "(a measurement: the shipped site has keep-conn off; keep K x nginx workers < WORKERS)")
+    ap.add_argument("--site-replace", action="append", default=[], metavar="OLD=>NEW",
+                    help="a tuning experiment: replace this exact text (found once) in the rendered "
+                         "site, e.g. 'todo-api.access.log;=>todo-api.access.log buffer=64k;' (repeatable)")
+    ap.add_argument("--nginx-workers", default="auto",
+                    help="nginx worker_processes (default auto, as Debian's nginx.conf)")
+    ap.add_argument("--users", type=int, help="users (default 1000; smoke 20)")
+    ap.add_argument("--tasks", type=int, help="tasks per user (default 50; smoke 5)")
+    ap.add_argument("--sizes", help="data-size check: tasks of the big users, comma-separated "
+                                    "(default 10000,100000; smoke 200,1000; 'none' skips it)")
+    ap.add_argument("--size-duration", type=int, help="seconds per data-size run (default 3; smoke 1)")
+    ap.add_argument("--pgbench-clients", type=int, default=16)
+    ap.add_argument("--pgbench-threads", type=int, default=2)
+    ap.add_argument("--no-ceilings", action="store_true", help="skip the pgbench and nginx ceilings")
+    ap.add_argument("--callgrind", action="store_true",
+                    help="profile instead: WORKERS=1 under valgrind --tool=callgrind, no ceilings; per "
+                         "scenario the worker's instructions per request and its top functions "
+                         "(bench/results/callgrind/)")
+    ap.add_argument("--jwt", action="store_true", help="also run build/bench/jwt_bench if it was built")
+    ap.add_argument("--keep", action="store_true", help="leave the stack running at the end")
+    ap.add_argument("--state-dir", help="where the stack lives (default: a fresh temporary directory)")
+    ap.add_argument("--no-record", action="store_true",
+                    help="don't append to bench/results/history.jsonl nor rewrite docs/PERFORMANCE.md")
+    a = ap.parse_args(argv)
+    smoke = a.smoke
+    a.duration = a.duration if a.duration is not None else (1 if smoke else 10)
+    a.warmup = a.warmup if a.warmup is not None else (0 if smoke else 3)
+    a.connections = a.connections or (1 if smoke or a.callgrind else 32)
+    a.threads = a.threads or (1 if smoke else 2)
+    a.users = a.users or (20 if smoke else 1000)
+    a.tasks = a.tasks or (5 if smoke else 50)
+    a.size_duration = a.size_duration if a.size_duration is not None else (1 if smoke else 3)
+    if smoke:
+        a.pgbench_clients, a.pgbench_threads = 2, 1
+    if smoke and a.workers == DEFAULT_WORKERS:
+        a.workers = 2
+    if a.callgrind:
+        a.workers, a.no_ceilings, a.no_record = 1, True, True
+        a.connections = a.connections if a.connections and a.connections > 0 else 1
+        if a.sizes is None:
+            a.sizes = "none"
+    sizes = a.sizes or ("200,1000" if smoke else "10000,100000")
+    a.sizes = [] if sizes == "none" else [int(x) for x in sizes.split(",")]
+    a.scenarios = [s.strip() for s in a.scenarios.split(",") if s.strip()]
+    for s in a.scenarios:
+        if s not in SCENARIOS:
+            ap.error(f"--scenarios: unknown scenario {s!r} (known: {', '.join(SCENARIOS)})")
+    if a.duration <= 0 or a.connections < 1:
+        ap.error("--duration and --connections must be positive")
+    return a
+
+
+def statement_plan(scenarios):
+    """{scenario: (statement dict, params)} for the database ceilings, checked against
+    src/statements.cpp."""
+    try:
+        by_name = {s["name"]: s for s in extract_statements.extract()}
+    except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as e:
+        raise BenchError(f"reading the statement table: {e}") from e
+    plan = {}
+    for sc in scenarios:
+        want = STATEMENT_FOR.get(sc)
+        if want is None:
+            continue
+        st = by_name.get(want["statement"])
+        if st is None:
+            raise BenchError(f"database ceiling of {sc}: statement {want['statement']!r} is not in "
+                             f"src/statements.cpp (have: {', '.join(by_name)}); update STATEMENT_FOR "
+                             f"in bench/run_bench.py")
+        if st["nparams"] != len(want["params"]):
+            raise BenchError(f"database ceiling of {sc}: {st['name']} takes {st['nparams']} parameters, "
+                             f"bench/run_bench.py STATEMENT_FOR gives {len(want['params'])}")
+        plan[sc] = (st, want["params"])
+    return plan
+
+
+def sample_request(port, scenario, uid, tid):
+    """One real request of the scenario: (status, headers, body) for the front ceiling."""
+    token = mint_token(uid)
+    if scenario in ("list", "mix"):
+        return https_request(port, "GET", "/api/tasks", token)
+    if scenario == "get":
+        return https_request(port, "GET", f"/api/tasks/{tid}", token)
+    if scenario == "create":
+        return https_request(port, "POST", "/api/tasks", token, CREATE_BODY)
+    if scenario == "toggle":
+        return https_request(port, "PATCH", f"/api/tasks/{tid}/complete", token)
+    raise ValueError(scenario)
+
+
+def bench(args, st, state_dir, results):
+    """Runs everything against a started BenchStack `st`; fills `results`."""
+    port = st.port
+    url = f"https://127.0.0.1:{port}"
+    pg_seconds = max(1, int(round(args.duration)))
+    plan = {} if args.no_ceilings else statement_plan(args.scenarios)
+
+    # Seed.
+    big_users = [(f"size-{n}", n) for n in args.sizes]
+    t0 = time.time()
+    log(f"seeding {args.users} users x {args.tasks} tasks"
+        + (f" + users with {', '.join(str(n) for n in args.sizes)} tasks" if args.sizes else ""))
+    st.owner_sql(seed_sql(args.users, args.tasks, big_users), timeout=600)
+    results["seed_seconds"] = round(time.time() - t0, 1)
+    nids = args.users * args.tasks
+
+    users = [(user_id(u), [task_uuid(user_id(u), k) for k in range(1, args.tasks + 1)])
+             for u in range(1, args.users + 1)]
+    users_file = os.path.join(state_dir, "users.txt")
+    write_users_file(users_file, users)
+    sample_uid, sample_ids = users[0]
+
+    # Front-ceiling locations: one per scenario, from a real response of that scenario.
+    if not args.no_ceilings:
+        snippets = []
+        for sc in args.scenarios:
+            if sc == "mix":
+                continue
+            status, headers, body = sample_request(port, sc, sample_uid, sample_ids[1])
+            if status // 100 != 2:
+                raise BenchError(f"sample {sc} request answered {status}: {body[:300]!r}")
+            results.setdefault("body_bytes", {})[sc] = len(body)
+            snippets.append(fixed_location(sc, status, headers, body.decode("utf-8", "replace")))
+        st.add_nginx_locations("".join(snippets))
+
+    rows = []
+    for sc in args.scenarios:
+        row = {"scenario": sc}
+        if not args.no_ceilings and sc != "mix":
+            log(f"{sc}: front ceiling (nginx return 200, {results['body_bytes'][sc]} B)")
+            if args.warmup:
+                wrk(url, "fixed", users_file, args.warmup, args.connections, args.threads,
+                    path=f"/bench/fixed-{sc}")
+            f = wrk(url, "fixed", users_file, args.duration, args.connections, args.threads,
+                    path=f"/bench/fixed-{sc}")
+            if f["non2xx"] or f["requests"] == 0:
+                raise BenchError(f"front ceiling of {sc}: {f['statuses']}")
+            row["front_ceiling"] = f["rps"]
+        if sc in plan:
+            stmt, params = plan[sc]
+            script, defines = pgbench_script(stmt["sql"], params, args.users, nids, LOOKUP_EVERY)
+            path = os.path.join(state_dir, f"ceiling-{sc}.pgbench")
+            with open(path, "w") as fh:
+                fh.write(script)
+            log(f"{sc}: database ceiling (pgbench {stmt['name']})")
+            d = pgbench(st.app_dsn, path, defines, args.pgbench_clients, args.pgbench_threads, pg_seconds)
+            row["db_ceiling"] = d["tps"]
+            row["db_statement"] = stmt["name"]
+        log(f"{sc}: endpoint (wrk -c{args.connections}, warm-up {args.warmup:g} s, {args.duration:g} s)")
+        if args.warmup:
+            wrk(url, sc, users_file, args.warmup, args.connections, args.threads)
+        if args.callgrind:
+            worker = callgrind_worker(st)
+            run(["callgrind_control", "--zero", str(worker)], timeout=60)
+        cpu0 = cpu_snapshot()
+        r = wrk(url, sc, users_file, args.duration, args.connections, args.threads)
+        row["cpu_us"] = cpu_per_request(cpu0, cpu_snapshot(), r["requests"])
+        if args.callgrind:
+            row["callgrind"] = callgrind_dump(st, worker, sc, r["requests"])
+        row.update({"rps": r["rps"], "requests": r["requests"], "p50_ms": r["p50_us"] / 1000,
+                    "p99_ms": r["p99_us"] / 1000, "non2xx": r["non2xx"], "statuses": r["statuses"],
+                    "socket_errors": r["socket_errors"]})
+        rss = workers_rss(st.master_pid)
+        if rss:
+            row.update({"rss_sum_kib": rss["sum_kib"], "rss_max_kib": rss["max_kib"],
+                        "rss_anon_max_kib": rss["anon_max_kib"], "workers": rss["workers"]})
+        if row.get("db_ceiling"):
+            row["ratio_db"] = row["rps"] / row["db_ceiling"]
+        if row.get("front_ceiling"):
+            row["ratio_front"] = row["rps"] / row["front_ceiling"]
+        judge(row)
+        rows.append(row)
+        log(f"{sc}: {row['rps']:.0f} req/s, p99 {row['p99_ms']:.2f} ms, non-2xx {row['non2xx']}, {row['verdict']}")
+    results["rows"] = rows
+
+    # Data size: default-page latency for one user with 50 / 10k / 100k tasks, 1 connection.
+    # The sizes are measured in interleaved 1 s rounds (median of the rounds), so that a
+    # burst of noise on the shared machine does not land on one size only.
+    if args.sizes:
+        sizes = [(sample_uid, args.tasks)] + big_users
+        files = {}
+        for uid, n in sizes:
+            files[n] = os.path.join(state_dir, f"size-{n}.txt")
+            write_users_file(files[n], [(uid, [])])
+            wrk(url, "list", files[n], 1, 1, 1)  # warm-up
+        rounds = {n: [] for _, n in sizes}
+        log(f"data size: default page of users with {', '.join(str(n) for _, n in sizes)} tasks "
+            f"({args.size_duration} x 1 s each, 1 connection)")
+        for _ in range(max(1, args.size_duration)):
+            for _, n in sizes:
+                rounds[n].append(wrk(url, "list", files[n], 1, 1, 1))
+        med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
+        size_rows = []
+        for _, n in sizes:
+            rs = rounds[n]
+            size_rows.append({"tasks": n, "rps": med([r["rps"] for r in rs]),
+                              "p50_ms": med([r["p50_us"] for r in rs]) / 1000,
+                              "p99_ms": med([r["p99_us"] for r in rs]) / 1000,
+                              "non2xx": sum(r["non2xx"] + r["socket_errors"] for r in rs),
+                              "requests": sum(r["requests"] for r in rs)})
+        results["size_rows"] = size_rows
+        base, top = size_rows[0], size_rows[-1]
+        results["size_ratio_p50"] = top["p50_ms"] / base["p50_ms"] if base["p50_ms"] else None
+        results["size_ratio_p99"] = top["p99_ms"] / base["p99_ms"] if base["p99_ms"] else None
+        results["size_verdict"] = ("PASS" if results["size_ratio_p50"] is not None
+                                   and results["size_ratio_p50"] <= SIZE_BAR
+                                   and all(r["non2xx"] == 0 for r in size_rows) else "FAIL")
+
+    if args.jwt:
+        exe = os.path.join(ROOT, "build", "bench", "jwt_bench")
+        if os.path.exists(exe):
+            log("jwt_bench")
+            p = run([exe, "--benchmark_min_time=0.2"], timeout=300)
+            results["jwt_bench"] = p.stdout
+        else:
+            results["jwt_bench"] = f"(not built: {exe})"
+
+
+def cpu_table(rows):
+    head = ["CPU µs/request (of which kernel)", "wrk", "nginx", "workers", "postgres", "irq+softirq",
+            "steal", "other processes", "machine busy"]
+    body = [[r["scenario"]] + [f"{r['cpu_us'][k]:.0f} ({r['cpu_us'][k + '_sys']:.0f})" for k in
+                               ("wrk", "nginx", "workers", "postgres")]
+            + [fmt(r["cpu_us"][k], "{:.0f}") for k in ("irq", "steal", "other", "machine")]
+            for r in rows if r.get("cpu_us")]
+    return head, body
+
+
+def report(args, results, machine, commit):
+    out = []
+    rows = results.get("rows", [])
+    head, body = render_table(rows)
+    out.append(text_table(head, body))
+    if results.get("size_rows"):
+        h, b = size_table(results["size_rows"])
+        out.append("")
+        out.append(text_table(h, b))
+        out.append(f"data size: p50 {results['size_rows'][-1]['tasks']:,} / {results['size_rows'][0]['tasks']:,} tasks"
+                   f" = {fmt(results['size_ratio_p50'], '{:.2f}')} (p99 {fmt(results['size_ratio_p99'], '{:.2f}')});"
+                   f" bar ≤ {SIZE_BAR} → {results['size_verdict']}")
+    if any(r.get("cpu_us") for r in rows):
+        out += ["", text_table(*cpu_table(rows))]
+    for r in rows:
+        if r.get("callgrind"):
+            c = r["callgrind"]
+            out += ["", f"callgrind {r['scenario']}: {c['ir_per_request'] or 0:,.0f} Ir/request "
+                        f"({c['requests']} requests); top self cost:"] + ["  " + ln for ln in c["top_self"]]
+    if results.get("jwt_bench"):
+        out += ["", results["jwt_bench"].rstrip()]
+    out.append("")
+    out.append(f"machine: {machine['nproc']} CPUs, {machine['cpu']}, kernel {machine['kernel']}, "
+               f"load at start {' '.join(machine['loadavg_start'])}; commit {commit}; "
+               f"wrk -t{min(args.threads, args.connections)} -c{args.connections} -d{args.duration:g}s "
+               f"(warm-up {args.warmup:g} s); pgbench -M prepared -c {args.pgbench_clients} "
+               f"-j {args.pgbench_threads} -T {max(1, int(round(args.duration)))}; "
+               f"WORKERS={results.get('workers', 'default')}")
+    print("\n".join(out), flush=True)
+    return out
+
+
+def record(args, results, machine, commit):
+    ts = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    params = {"duration": args.duration, "warmup": args.warmup, "connections": args.connections,
+              "threads": args.threads, "users": args.users, "tasks": args.tasks,
+              "workers": results.get("workers"), "pgbench_clients": args.pgbench_clients}
+    os.makedirs(os.path.join(BENCH_DIR, "results"), exist_ok=True)
+    with open(os.path.join(BENCH_DIR, "results", "history.jsonl"), "a") as f:
+        for r in results.get("rows", []):
+            rec = {"ts": ts, "commit": commit, "machine": machine, "params": params}
+            rec.update({k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()})
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        if results.get("size_rows"):
+            f.write(json.dumps({"ts": ts, "commit": commit, "machine": machine, "params": params,
+                                "scenario": "data-size", "sizes": results["size_rows"],
+                                "ratio_p50": results["size_ratio_p50"],
+                                "ratio_p99": results["size_ratio_p99"],
+                                "verdict": results["size_verdict"]}) + "\n")
+    write_performance_md(args, results, machine, commit, ts)
+
+
+def write_performance_md(args, results, machine, commit, ts):
+    head, body = render_table(results.get("rows", []))
+    parts = [
+        "# todo-api — performance",
+        "",
+        "The bars are in `../shared/spec/QUALITY.md` (\"Performance\"); `make bench` measures them. "
+        "This page is rewritten by every full `make bench` run; every run is also appended to "
+        "`bench/results/history.jsonl`.",
+        "",
+        f"## Latest run ({ts}, commit `{commit}`)",
+        "",
+        f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['mem_mib']} MiB, "
+        f"kernel {machine['kernel']}; load average at start {' '.join(machine['loadavg_start'])}. "
+        f"The machine is shared and noisy: judge ratios, not absolute figures.",
+        "",
+        markdown_table(head, body),
+        "",
+        f"Pool: WORKERS={results.get('workers')}; nginx: worker_processes {args.nginx_workers}, FastCGI "
+        + (f"keep-conn on (keepalive {args.fcgi_keepalive})" if args.fcgi_keepalive else "keep-conn off (as shipped)")
+        + (f"; site edits: {args.site_replace}" if args.site_replace else "") + ".",
+        "",
+        "- req/s, p50, p99: wrk through nginx over TLS with keep-alive "
+        f"({args.connections} connections, {min(args.threads, args.connections)} threads, "
+        f"{args.duration:g} s after a {args.warmup:g} s warm-up), tokens rotating over "
+        f"{args.users:,} users with {args.tasks} tasks each.",
+        "- non-2xx: responses outside 200–299 counted by `bench/api.lua` (socket errors shown apart).",
+        "- RSS: VmRSS of the pool's workers after the scenario (sum / largest).",
+        "- db ceiling: `pgbench -M prepared` running the endpoint's own statement "
+        "(the text of `src/statements.cpp`, printed by `build/tests/print_statements`) with random "
+        "users and tasks of the same data.",
+        "- front ceiling: the same nginx server over TLS answering `return 200` with a body "
+        "of the same size and the same headers (a location rendered for the bench only).",
+        "",
+        "CPU time per request during each measured run, from /proc (process times of this run's "
+        "processes; interrupts, steal and everything else on the machine from /proc/stat):",
+        "",
+        markdown_table(*cpu_table(results.get("rows", []))),
+        "",
+    ]
+    if results.get("size_rows"):
+        h, b = size_table(results["size_rows"])
+        parts += ["### Data size: default page (`GET /api/tasks`) of one user", "",
+                  markdown_table(h, b), "",
+                  f"p50 ratio {results['size_rows'][-1]['tasks']:,} / {results['size_rows'][0]['tasks']:,} "
+                  f"tasks: **{fmt(results['size_ratio_p50'], '{:.2f}')}** (p99 "
+                  f"{fmt(results['size_ratio_p99'], '{:.2f}')}); bar ≤ {SIZE_BAR}: "
+                  f"**{results['size_verdict']}**.", ""]
+    extra = getattr(args, "notes_md", None)
+    parts += [
+        "## The exact commands",
+        "",
+        "```sh",
+        "make bench          # = python3 bench/run_bench.py (builds first)",
+        "make bench-smoke    # the harness end to end in a few seconds (also a ctest entry)",
+        "python3 bench/run_bench.py --scenarios list,get --duration 5 --workers 4 --keep",
+        "```",
+        "",
+        "What `bench/run_bench.py` runs, per scenario, against the stack of "
+        "`tests/integration/stack.py` (its own PostgreSQL cluster, pool and nginx on 127.0.0.1):",
+        "",
+        "```sh",
+        f"wrk -t{min(args.threads, args.connections)} -c{args.connections} -d{args.duration:g}s "
+        "-s bench/api.lua https://127.0.0.1:PORT -- SCENARIO users.txt              # endpoint",
+        f"wrk -t{min(args.threads, args.connections)} -c{args.connections} -d{args.duration:g}s "
+        "-s bench/api.lua https://127.0.0.1:PORT -- fixed users.txt /bench/fixed-SCENARIO  # front ceiling",
+        f"pgbench -M prepared -c {args.pgbench_clients} -j {args.pgbench_threads} "
+        f"-T {max(1, int(round(args.duration)))} -n -D fresh=0 -f ceiling-SCENARIO.pgbench DSN   # db ceiling",
+        "wrk -t1 -c1 -d3s -s bench/api.lua https://127.0.0.1:PORT -- list size-N.txt          # data size",
+        "```",
+        "",
+        "The pgbench scripts (written into the state directory) are the statement's SQL with "
+        "`$n` replaced by pgbench variables; a task's `(user_id, id)` comes from the bench-only "
+        f"table `todo_bench.ids`, refreshed on about one transaction in {LOOKUP_EVERY} (so the "
+        f"ceiling carries ~{100 / LOOKUP_EVERY:.0f}% lookup overhead), list and create draw a "
+        "random user directly.",
+        "",
+    ]
+    if extra:
+        parts += [extra, ""]
+    path = os.path.join(ROOT, "docs", "PERFORMANCE.md")
+    notes = ""
+    if os.path.exists(path):
+        old = open(path).read()
+        m = re.search(r"<!-- notes -->.*", old, re.S)
+        if m:
+            notes = m.group(0)
+    if not notes:
+        notes = ("<!-- notes -->\n## Notes (kept across runs)\n\nFindings and tuning measurements "
+                 "are kept below this line; `make bench` rewrites only what is above it.\n")
+    with open(path, "w") as f:
+        f.write("\n".join(parts) + "\n" + notes)
+
+
+def verdict(args, results):
+    """Exit status for a finished run (report already printed)."""
+    rows = results.get("rows", [])
+    if args.smoke:
+        bad = [r["scenario"] for r in rows if r["requests"] == 0 or r["non2xx"] or r["socket_errors"]
+               or (r["scenario"] != "mix" and not args.no_ceilings
+                   and not (r.get("db_ceiling") and r.get("front_ceiling")))]
+        bad += [f"size-{r['tasks']}" for r in results.get("size_rows", []) if r["requests"] == 0 or r["non2xx"]]
+        if len(rows) != len(args.scenarios) or bad:
+            log(f"smoke: FAILED ({', '.join(bad) or 'missing rows'})")
+            return 1
+        log("smoke: OK (bars are not judged in smoke mode)")
+        return 0
+    missed = [r["scenario"] for r in rows if r["verdict"] != "PASS"]
+    if results.get("size_verdict") == "FAIL":
+        missed.append("data-size")
+    if missed:
+        log(f"bars missed: {', '.join(missed)}")
+        return 3
+    return 0
+
+
+def main(argv=None, stack_factory=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    for tool in ("wrk", "pgbench", "psql"):
+        if shutil.which(tool) is None:
+            log(f"{tool} is not installed (make deps)")
+            return 1
+
+    def on_term(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGHUP, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
+    machine = machine_info()
+    commit = git_commit()
+    own_dir = args.state_dir is None
+    state_dir = args.state_dir or tempfile.mkdtemp(prefix="todo-bench-")
+    os.makedirs(state_dir, exist_ok=True)
+    results = {"workers": args.workers}
+    st = (stack_factory or BenchStack)(args, state_dir)
+    started = time.time()
+    rc = 1
+    try:
+        log(f"starting the stack (state in {state_dir})")
+        st.start()
+        results["workers"] = st.workers
+        bench(args, st, state_dir, results)
+        report(args, results, machine, commit)
+        log(f"done in {time.time() - started:.0f} s")
+        full = set(args.scenarios) == set(SCENARIOS) and not args.no_ceilings
+        if not args.smoke and not args.no_record and full:
+            record(args, results, machine, commit)
+            log("appended to bench/results/history.jsonl; rewrote docs/PERFORMANCE.md")
+        rc = verdict(args, results)
+        if args.keep:
+            log(f"--keep: the stack stays up until Ctrl-C: https://127.0.0.1:{st.port} "
+                f"(users {state_dir}/users.txt: '<token> <task ids>' per line)")
+            log(f"curl -k -H 'Authorization: Bearer {mint_token(user_id(1))}' "
+                f"https://127.0.0.1:{st.port}/api/tasks")
+            while True:
+                signal.pause()
+    except BenchError as e:
+        log(f"FAILED: {e}")
+        rc = 1
+    except KeyboardInterrupt:
+        if not args.keep:
+            log("interrupted")
+            rc = 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the cleanup
+        try:
+            st.stop()
+        except Exception as e:  # noqa: BLE001 - cleanup must go on
+            log(f"stopping the stack: {e}")
+        if own_dir:
+            shutil.rmtree(state_dir, ignore_errors=True)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
