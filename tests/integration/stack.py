@@ -44,6 +44,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -1096,6 +1097,40 @@ def current():
 def _raise_keyboard_interrupt(signum, frame):
     raise KeyboardInterrupt("signal %d" % signum)
 
+
+
+class RequestStream:
+    """`threads` clients sending `GET path` in a loop for `seconds`, as a context manager:
+    the body of the `with` runs while they send (disturb the pool there); on exit the
+    clients are joined. `results` holds every status, `errors` every non-200 response or
+    exception — a failed request is the finding."""
+
+    def __init__(self, stack, seconds, threads=2, path="/api/health", timeout=10):
+        self.stack, self.path, self.timeout = stack, path, timeout
+        self.stop_at = time.monotonic() + seconds
+        self.results, self.errors = [], []
+        self.threads = [threading.Thread(target=self._client) for _ in range(threads)]
+
+    def _client(self):
+        while time.monotonic() < self.stop_at:
+            try:
+                r = self.stack.request("GET", self.path, timeout=self.timeout)
+                self.results.append(r.status)
+                if r.status != 200:
+                    self.errors.append(r)
+            except Exception as e:  # noqa: BLE001 - a failed request is the finding
+                self.errors.append(e)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        time.sleep(0.5)  # let the stream get going before the disturbance
+        return self
+
+    def __exit__(self, *exc):
+        for t in self.threads:
+            t.join()
+        return False
 
 def module_fixtures(**options):
     """(setUpModule, tearDownModule) that start and stop one Stack(**options)."""

@@ -271,25 +271,9 @@ class ProcessFaults(PoolTestCase):
 
     def test_sighup_under_load_fails_no_request_and_replaces_workers(self):
         old = set(self.stack.worker_pids())
-        results, errors = [], []
-        stop_at = time.monotonic() + 2.0
-
-        def client():
-            while time.monotonic() < stop_at:
-                try:
-                    r = self.stack.request("GET", "/api/health", timeout=5)
-                    results.append(r.status)
-                    if r.status != 200:
-                        errors.append(r)
-                except Exception as e:  # noqa: BLE001 - a failed request is the finding
-                    errors.append(e)
-        threads = [threading.Thread(target=client) for _ in range(2)]
-        for t in threads:
-            t.start()
-        time.sleep(0.5)
-        os.kill(self.stack.pool_pid, signal.SIGHUP)
-        for t in threads:
-            t.join()
+        with stack.RequestStream(self.stack, seconds=2.0, timeout=5) as stream:
+            os.kill(self.stack.pool_pid, signal.SIGHUP)
+        results, errors = stream.results, stream.errors
         self.assertEqual(errors, [])
         self.assertGreater(len(results), 20, "the stream did not run")
         new = stack.wait_until(

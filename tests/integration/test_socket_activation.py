@@ -6,7 +6,6 @@ fail no request: nginx's connections wait in the socket's backlog until the new
 master's workers accept them."""
 
 import os
-import threading
 import time
 import unittest
 
@@ -34,29 +33,13 @@ class SocketActivation(stack.StackTestCase):
         self.assertEqual(os.stat(self.stack.fcgi_socket).st_ino, inode)
 
     def test_restart_fails_no_request(self):
-        results, errors = [], []
-        stop_at = time.monotonic() + 2.5
-
-        def client():
-            while time.monotonic() < stop_at:
-                try:
-                    r = self.stack.request("GET", "/api/health", timeout=15)
-                    results.append(r.status)
-                    if r.status != 200:
-                        errors.append(r)
-                except Exception as e:  # noqa: BLE001 - a failed request is the finding
-                    errors.append(e)
-        threads = [threading.Thread(target=client) for _ in range(2)]
-        for t in threads:
-            t.start()
-        time.sleep(0.5)
-        old = self.stack.pool_pid
-        t0 = time.monotonic()
-        self.assertEqual(self.stack.stop_pool(), 0)
-        self.stack.start_pool()
-        gap = time.monotonic() - t0
-        for t in threads:
-            t.join()
+        with stack.RequestStream(self.stack, seconds=2.5, timeout=15) as stream:
+            old = self.stack.pool_pid
+            t0 = time.monotonic()
+            self.assertEqual(self.stack.stop_pool(), 0)
+            self.stack.start_pool()
+            gap = time.monotonic() - t0
+        results, errors = stream.results, stream.errors
         self.assertNotEqual(self.stack.pool_pid, old)
         self.assertEqual(errors, [], "restart gap %.2f s" % gap)
         self.assertGreater(len(results), 20, "the stream did not run")

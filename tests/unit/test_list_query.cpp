@@ -3,16 +3,11 @@
 #include <string>
 
 #include "list_query.h"
+#include "test_util.h"
 
 using namespace std::string_literals;
 
 namespace {
-
-std::string repeat(std::string_view s, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += s;
-  return out;
-}
 
 ListQuery parse_ok(std::string_view qs) {
   ListQuery q;

@@ -5,16 +5,11 @@
 #include <vector>
 
 #include "task_input.h"
+#include "test_util.h"
 
 using namespace std::string_literals;
 
 namespace {
-
-std::string repeat(std::string_view s, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += s;
-  return out;
-}
 
 std::string title_body(const std::string& raw_json_title) {
   return "{\"title\":\"" + raw_json_title + "\"}";

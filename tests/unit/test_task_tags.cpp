@@ -8,16 +8,11 @@
 
 #include "json_strict.h"
 #include "task_input.h"
+#include "test_util.h"
 
 using namespace std::string_literals;
 
 namespace {
-
-std::string repeat(std::string_view s, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += s;
-  return out;
-}
 
 std::map<std::string, std::string> errors_of(const BodyResult& r) {
   std::map<std::string, std::string> out;

@@ -6,19 +6,12 @@
 #include <string>
 #include <string_view>
 
+#include "test_util.h"
 #include "utf8.h"
 
 using namespace std::string_literals;
 
-namespace {
-
-std::string repeat(std::string_view s, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += s;
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST(Utf8, ValidAndInvalidSequences) {
   struct Case {
