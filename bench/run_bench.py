@@ -277,6 +277,59 @@ def workers_rss(master_pid):
             "max_kib": max(v[0] for v in values), "anon_max_kib": max(v[1] for v in values)}
 
 
+class RssSampler:
+    """Samples workers_rss() every `every` seconds in a thread while the `with` body runs
+    (a no-op when `every` is None): the memory-growth evidence of --soak."""
+
+    def __init__(self, master_pid, every):
+        import threading
+        self.master_pid, self.every = master_pid, every
+        self.samples, self.stop = [], threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        t0 = time.monotonic()
+        while True:
+            rss = workers_rss(self.master_pid)
+            if rss:
+                self.samples.append({"t_s": round(time.monotonic() - t0), **rss})
+                log(f"rss at {self.samples[-1]['t_s']} s: max {rss['max_kib']} KiB "
+                    f"(private {rss['anon_max_kib']} KiB) over {rss['workers']} workers")
+            if self.stop.wait(self.every):
+                return
+
+    def __enter__(self):
+        if self.every:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.every:
+            self.stop.set()
+            self.thread.join()
+            rss = workers_rss(self.master_pid)
+            if rss:
+                self.samples.append({"t_s": self.samples[-1]["t_s"] + 1 if self.samples else 0, **rss})
+        return False
+
+
+def soak_verdict(results):
+    """Private (anonymous) memory of the largest worker may not grow by more than 256 KiB
+    from the first sample to the last, and VmRSS must stay <= 8 MiB (QUALITY.md)."""
+    samples = results.get("rss_samples") or []
+    if len(samples) < 2:
+        log("soak: FAILED (fewer than two RSS samples)")
+        return 1
+    first, last = samples[0], samples[-1]
+    growth = last["anon_max_kib"] - first["anon_max_kib"]
+    peak = max(s["max_kib"] for s in samples)
+    ok = growth <= 256 and peak <= 8192
+    log(f"soak: private memory of the largest worker {first['anon_max_kib']} -> "
+        f"{last['anon_max_kib']} KiB over {last['t_s']} s (growth {growth} KiB, bar <= 256); "
+        f"VmRSS peak {peak} KiB (bar <= 8192): {'PASS' if ok else 'FAIL'}")
+    return 0 if ok else 3
+
+
 def machine_info():
     model = "unknown"
     try:
@@ -722,6 +775,9 @@ def parse_args(argv):
                          "(bench/results/callgrind/)")
     ap.add_argument("--jwt", action="store_true", help="also run build/bench/jwt_bench if it was built")
     ap.add_argument("--keep", action="store_true", help="leave the stack running at the end")
+    ap.add_argument("--soak", type=int, metavar="SECONDS",
+                    help="memory soak: the mix scenario for SECONDS with the workers' RSS sampled "
+                         "every minute; fails if a worker's private memory grows")
     ap.add_argument("--state-dir", help="where the stack lives (default: a fresh temporary directory)")
     ap.add_argument("--no-record", action="store_true",
                     help="don't append to bench/results/history.jsonl nor rewrite docs/PERFORMANCE.md")
@@ -743,6 +799,8 @@ def parse_args(argv):
         a.connections = a.connections if a.connections and a.connections > 0 else 1
         if a.sizes is None:
             a.sizes = "none"
+    if a.soak:
+        a.scenarios, a.duration, a.no_ceilings, a.no_record, a.sizes = "mix", a.soak, True, True, "none"
     sizes = a.sizes or ("200,1000" if smoke else "10000,100000")
     a.sizes = [] if sizes == "none" else [int(x) for x in sizes.split(",")]
     a.scenarios = [s.strip() for s in a.scenarios.split(",") if s.strip()]
@@ -857,7 +915,11 @@ def bench(args, st, state_dir, results):
             worker = callgrind_worker(st)
             run(["callgrind_control", "--zero", str(worker)], timeout=60)
         cpu0 = cpu_snapshot()
-        r = wrk(url, sc, users_file, args.duration, args.connections, args.threads)
+        sampler = RssSampler(st.master_pid, 60 if args.soak else None)
+        with sampler:
+            r = wrk(url, sc, users_file, args.duration, args.connections, args.threads)
+        if sampler.samples:
+            results["rss_samples"] = sampler.samples
         row["cpu_us"] = cpu_per_request(cpu0, cpu_snapshot(), r["requests"])
         if args.callgrind:
             row["callgrind"] = callgrind_dump(st, worker, sc, r["requests"])
@@ -1088,6 +1150,8 @@ def verdict(args, results):
             return 1
         log("smoke: OK (bars are not judged in smoke mode)")
         return 0
+    if args.soak:
+        return soak_verdict(results)
     missed = [r["scenario"] for r in rows if r["verdict"] != "PASS"]
     if results.get("size_verdict") == "FAIL":
         missed.append("data-size")
