@@ -4,13 +4,16 @@
 # committed so the tests never depend on openssl at run time. RSA PKCS#1 v1.5 and
 # EdDSA signatures are deterministic; PSS and ECDSA ones change on every run.
 #
-# The private keys here are TEST KEYS ONLY, published with the repository.
+# The private keys (tests/fixtures/jwt-keys) are TEST KEYS ONLY, published with the
+# repository so the vectors can be regenerated; nothing trusts them.
 #
 #   tests/data/jwt/make_vectors.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
-mkdir -p keys
+keydir="$here/../../fixtures/jwt-keys"
+mkdir -p "$keydir"
+export KEYDIR="$keydir"
 PYTHONPATH="$here/../../integration" PYTHONDONTWRITEBYTECODE=1 python3 - <<'PY'
 import json
 import os
@@ -20,8 +23,8 @@ ISS = AUD = "https://auth.example.com"
 IAT = 1700000000
 keys = {}
 for kind in ("rsa", "ec256", "ec384", "ec521", "ed25519", "ed448"):
-    path = os.path.join("keys", kind + ".pem")
-    keys[kind] = Key(kind, path) if os.path.exists(path) else Key.generate(kind, "keys")
+    path = os.path.join(os.environ["KEYDIR"], kind + ".pem")
+    keys[kind] = Key(kind, path) if os.path.exists(path) else Key.generate(kind, os.environ["KEYDIR"])
 with open("rsa.pub.pem", "w") as f:
     f.write(keys["rsa"].public_pem())
 
