@@ -1,0 +1,169 @@
+"""The HTTPS side of the harness: responses, the TLS client connection, the rendered nginx site,
+the self-signed certificate, and a stream of requests (see stack.py)."""
+import atexit
+import base64
+import glob
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+from harness_common import *  # noqa: F401,F403
+from harness_common import _log  # noqa: F401
+
+# ---------------------------------------------------------------------------
+# HTTPS client
+
+
+class Response:
+    """status, headers (http.client.HTTPMessage: case-insensitive .get), body bytes.
+
+    Unpacks as (status, headers, body); .json parses the body."""
+
+    def __init__(self, status, headers, body, reason=""):
+        self.status, self.headers, self.body, self.reason = status, headers, body, reason
+
+    def __iter__(self):
+        return iter((self.status, self.headers, self.body))
+
+    @property
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    def __repr__(self):
+        return "<Response %d %r>" % (self.status, self.body[:300])
+
+
+class _Connection(http.client.HTTPSConnection):
+    """Connects to 127.0.0.1 but verifies the certificate for `localhost`."""
+
+    def __init__(self, port, context, timeout, server_hostname="localhost"):
+        super().__init__("127.0.0.1", port, context=context, timeout=timeout)
+        self._sni = server_hostname
+
+    def connect(self):
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        # http.client writes the headers and the body in two sends: with Nagle on, the
+        # body waits for nginx's delayed ACK of the headers, 40 ms per request with a
+        # body on a kept-alive connection.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self._sni)
+
+
+
+# ---------------------------------------------------------------------------
+# nginx site rendering
+
+
+def render_site(text, https_port, http_port, fcgi_socket, cert, key, access_log,
+                server_name="localhost", rate_limit=TEST_RATE_LIMIT, listen="127.0.0.1"):
+    """The shipped site file with test values, by exact substitution.
+
+    Every substituted line must be found exactly as often as expected, so the
+    shipped file and this renderer cannot drift apart silently."""
+    rules = [
+        ("listen 80;", "listen %s:%d;" % (listen, http_port), 1),
+        ("listen [::]:80;", "", 1),
+        ("listen 443 ssl http2;", "listen %s:%d ssl http2;" % (listen, https_port), 1),
+        ("listen [::]:443 ssl http2;", "", 1),
+        ("server_name api.example.com;", "server_name %s;" % server_name, 2),
+        ("return 301 https://$host$request_uri;",
+         "return 301 https://$host:%d$request_uri;" % https_port, 1),
+        ("ssl_certificate /etc/letsencrypt/live/api.example.com/fullchain.pem;",
+         "ssl_certificate %s;" % cert, 1),
+        ("ssl_certificate_key /etc/letsencrypt/live/api.example.com/privkey.pem;",
+         "ssl_certificate_key %s;" % key, 1),
+        ("server unix:/run/todo-api/fcgi.sock;", "server unix:%s;" % fcgi_socket, 1),
+        ("access_log /var/log/nginx/todo-api.access.log todo_api buffer=64k flush=1s;",
+         "access_log %s todo_api;" % access_log, 1),
+    ]
+    if rate_limit:
+        rate, burst = rate_limit
+        rules += [("zone=todo_api:10m rate=20r/s;", "zone=todo_api:10m rate=%s;" % rate, 1),
+                  ("limit_req zone=todo_api burst=100 nodelay;",
+                   "limit_req zone=todo_api burst=%d nodelay;" % burst, 1)]
+    for old, new, count in rules:
+        found = text.count(old)
+        if found != count:
+            raise ValueError("nginx/todo-api.conf: expected %d x %r, found %d"
+                             % (count, old, found))
+        text = text.replace(old, new)
+    return text
+
+
+def nginx_main_conf(prefix, site_path, worker_processes=1):
+    user = "user root root;\n" if os.geteuid() == 0 else ""
+    return """# Rendered by tests/integration/stack.py
+{user}worker_processes {workers};
+pid {p}/nginx.pid;
+error_log {p}/error.log info;
+events {{ worker_connections 1024; }}
+http {{
+    default_type application/octet-stream;
+    client_body_temp_path {p}/tmp/body;
+    fastcgi_temp_path {p}/tmp/fastcgi;
+    proxy_temp_path {p}/tmp/proxy;
+    uwsgi_temp_path {p}/tmp/uwsgi;
+    scgi_temp_path {p}/tmp/scgi;
+    include {site};
+}}
+""".format(user=user, workers=worker_processes, p=prefix, site=site_path)
+
+
+def make_certificate(directory):
+    """Self-signed ECDSA certificate for localhost (SAN DNS:localhost, IP:127.0.0.1)."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                    "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30",
+                    "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    os.chmod(key, 0o600)
+    return cert, key
+
+
+
+class RequestStream:
+    """`threads` clients sending `GET path` in a loop for `seconds`, as a context manager:
+    the body of the `with` runs while they send (disturb the pool there); on exit the
+    clients are joined. `results` holds every status, `errors` every non-200 response or
+    exception — a failed request is the finding."""
+
+    def __init__(self, stack, seconds, threads=2, path="/api/health", timeout=10):
+        self.stack, self.path, self.timeout = stack, path, timeout
+        self.stop_at = time.monotonic() + seconds
+        self.results, self.errors = [], []
+        self.threads = [threading.Thread(target=self._client) for _ in range(threads)]
+
+    def _client(self):
+        while time.monotonic() < self.stop_at:
+            try:
+                r = self.stack.request("GET", self.path, timeout=self.timeout)
+                self.results.append(r.status)
+                if r.status != 200:
+                    self.errors.append(r)
+            except Exception as e:  # noqa: BLE001 - a failed request is the finding
+                self.errors.append(e)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        time.sleep(0.5)  # let the stream get going before the disturbance
+        return self
+
+    def __exit__(self, *exc):
+        for t in self.threads:
+            t.join()
+        return False
