@@ -44,7 +44,8 @@ bench-smoke: build
 
 # Each libFuzzer target runs FUZZ_SECONDS under ASan+UBSan, from its seed corpus.
 FUZZ_SECONDS ?= 60
-fuzz: deps
+fuzz:
+	@EXTRA_PACKAGES="clang libclang-rt-14-dev" scripts/install-deps.sh
 	cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DTODO_FUZZ=ON >/dev/null
 	cmake --build build-fuzz -j $(JOBS)
 	@for target in build-fuzz/fuzz_*; do \
@@ -61,6 +62,7 @@ format:
 	clang-format -i src/*.cpp src/*.h tests/unit/*.cpp
 
 lint: build
+	@EXTRA_PACKAGES="clang-tidy cppcheck" scripts/install-deps.sh
 	clang-tidy -p $(BUILD_DIR) --quiet src/*.cpp
 	cppcheck --enable=warning,performance,portability --std=c++20 --error-exitcode=1 \
 	  --suppress=missingIncludeSystem --inline-suppr -q src/

@@ -9,6 +9,9 @@ packages=(
   postgresql postgresql-contrib nginx-light openssl ca-certificates curl python3 systemd
   wrk
 )
+# Targets with tools of their own add them: make fuzz (clang, libFuzzer), make lint.
+# shellcheck disable=SC2206
+packages+=(${EXTRA_PACKAGES:-})
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
