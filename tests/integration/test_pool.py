@@ -54,6 +54,14 @@ class PoolTestCase(stack.StackTestCase):
 
 
 class Health(PoolTestCase):
+    def test_the_socket_is_for_its_owner_and_group_only(self):
+        # FCGI_SOCKET_MODE 0660: nginx reaches it through the group, nobody else at all
+        # (libfcgi's CVE-2025-23016 must only ever see nginx's params).
+        import stat
+        mode = os.stat(self.stack.fcgi_socket).st_mode
+        self.assertTrue(stat.S_ISSOCK(mode))
+        self.assertEqual(stat.S_IMODE(mode), 0o660)
+
     def test_health_over_tls_with_nginx_request_id(self):
         r = self.stack.request("GET", "/api/health")
         self.assertEqual(r.status, 200, r)

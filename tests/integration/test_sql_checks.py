@@ -29,6 +29,23 @@ class SqlChecks(stack.StackTestCase):
         # The script's last line is reached only when every check ran and passed.
         self.assertIn("sql_checks: all passed", out)
 
+    def test_the_application_role_owns_nothing_and_has_no_ddl(self):
+        # QUALITY.md: the database role the workers use owns nothing.
+        owned = self.stack.psql(
+            "select count(*) from pg_class c join pg_roles r on r.oid = c.relowner "
+            "where r.rolname = '%s'" % stack.APP_ROLE).strip()
+        self.assertEqual(owned, "0")
+        for sql in ("create table todo.x (i int)", "drop table todo.tasks",
+                    "truncate todo.tasks", "alter table todo.tasks add column x int",
+                    "select * from public.schema_migrations", "create schema evil"):
+            with self.assertRaises(RuntimeError, msg=sql) as cm:
+                self.stack.psql(sql, user=stack.APP_ROLE)
+            self.assertRegex(str(cm.exception), r"permission denied|must be owner", sql)
+        # ...while the DML the workers need works (and is rolled back).
+        out = self.stack.psql("begin; select count(*) from todo.tasks; "
+                              "delete from todo.tasks where false; rollback;", user=stack.APP_ROLE)
+        self.assertIn("0", out)
+
     def test_a_failing_check_is_reported(self):
         # The harness itself: a false check must surface as an error, not pass silently.
         with self.assertRaises(RuntimeError) as cm:
