@@ -339,5 +339,32 @@ class ProcessFaults(PoolTestCase):
         self.assertEqual(len(self.stack.wait_workers(WORKERS)), WORKERS)
 
 
+
+class UnpreparedStatements(PoolTestCase):
+    """DB_PREPARED=off (transaction-mode poolers such as PgBouncer): every statement is sent
+    as an unnamed one, and every endpoint still works."""
+
+    def test_every_kind_of_statement_works_unprepared(self):
+        self.stack.restart_pool({"DB_PREPARED": "off"})
+        try:
+            token = self.stack.token("unprepared-user")
+            r = self.stack.request("POST", "/api/tasks", body={"title": "No prepare", "tags": ["x"]},
+                                   token=token)
+            self.assertEqual(r.status, 201, r)
+            task_id = r.json["data"]["id"]
+            for method, path, status in (
+                    ("GET", "/api/tasks/" + task_id, 200),
+                    ("PATCH", "/api/tasks/%s/complete" % task_id, 200),
+                    ("GET", "/api/tasks", 200),
+                    ("GET", "/api/tasks?completed=true&sort=title", 200),  # a filtered list
+                    ("GET", "/api/me", 200),
+                    ("DELETE", "/api/tasks?completed=true", 200)):
+                r = self.stack.request(method, path, token=token)
+                self.assertEqual(r.status, status, (method, path, r))
+            self.assertEqual(r.json["data"]["deleted"], 1)  # the toggle above really completed it
+        finally:
+            self.stack.restart_pool()
+
+
 if __name__ == "__main__":
     unittest.main()
