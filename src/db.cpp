@@ -113,7 +113,7 @@ bool Database::connect_now() {
   }
   conn_ = std::move(conn);
   failure_logged_ = false;
-  log_info("database connected");
+  log_info("database connected", {{"statements", config_.db_prepared ? "prepared" : "unnamed"}});
   return true;
 }
 

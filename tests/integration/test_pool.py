@@ -362,6 +362,8 @@ class UnpreparedStatements(PoolTestCase):
                 r = self.stack.request(method, path, token=token)
                 self.assertEqual(r.status, status, (method, path, r))
             self.assertEqual(r.json["data"]["deleted"], 1)  # the toggle above really completed it
+            log = stack.tail(self.stack.logs["pool"], 400)
+            self.assertIn('"statements":"unnamed"', log)  # the setting was really in force
         finally:
             self.stack.restart_pool()
 
