@@ -64,8 +64,6 @@ void parse_fcgi_params(char** envp, Request& req) {
       req.if_none_match.assign(value);
     } else if (name == "HTTP_ORIGIN") {
       req.origin.assign(value);
-    } else if (name == "HTTP_ACCESS_CONTROL_REQUEST_METHOD") {
-      req.access_control_request_method.assign(value);
     }
   }
   // REQUEST_URI is the raw, still percent-encoded URI: path segments such as a

@@ -62,7 +62,6 @@ void Request::clear() {
   if_match.clear();
   if_none_match.clear();
   origin.clear();
-  access_control_request_method.clear();
   content_length = 0;
   body_too_large = false;
   body.clear();

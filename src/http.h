@@ -24,7 +24,6 @@ struct Request {
   std::string if_match;
   std::string if_none_match;
   std::string origin;
-  std::string access_control_request_method;
   std::int64_t content_length = 0;
   bool body_too_large = false;  // over MAX_BODY_BYTES: the body was not read (413)
   std::string body;

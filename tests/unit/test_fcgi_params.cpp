@@ -32,7 +32,6 @@ TEST(FcgiParams, ReadsTheFieldsTheHandlersNeed) {
   EXPECT_EQ(req.if_match, "\"3\"");
   EXPECT_EQ(req.if_none_match, "\"4\"");
   EXPECT_EQ(req.origin, "https://app.example");
-  EXPECT_EQ(req.access_control_request_method, "PUT");
 }
 
 TEST(FcgiParams, FallsBackToDocumentUriAndQueryString) {
