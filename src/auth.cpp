@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "c_handles.h"
+#include "http.h"
 #include "jwks_source.h"
 #include "jwt.h"
 #include "log.h"
@@ -12,21 +13,6 @@ namespace {
 
 bool is_space(char c) {
   return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
-    if (x != b[i]) return false;
-  }
-  return true;
 }
 
 AuthResult result(AuthStatus status, std::string reason) {
@@ -119,14 +105,14 @@ std::string Authenticator::key_problem() const {
 }
 
 AuthResult Authenticator::authenticate(std::string_view authorization_header, std::int64_t now) {
-  const std::string_view header = trim(authorization_header);
+  const std::string_view header = trim_ows(authorization_header);
   if (header.empty()) return result(AuthStatus::missing, "no Authorization header");
   std::size_t space = 0;
   while (space < header.size() && !is_space(header[space])) ++space;
-  if (!iequals(header.substr(0, space), "bearer")) {
+  if (!iequals_ascii(header.substr(0, space), "bearer")) {
     return result(AuthStatus::missing, "Authorization scheme is not Bearer");
   }
-  const std::string_view token = trim(header.substr(space));
+  const std::string_view token = trim_ows(header.substr(space));
   if (token.empty()) return result(AuthStatus::invalid, "empty bearer token");
   if (token.size() > kMaxTokenBytes) return result(AuthStatus::invalid, "token over 8 KiB");
 

@@ -98,17 +98,7 @@ bool Dispatcher::check_body_headers(const Request& req, Response& res) const {
   bool body_optional = route_.endpoint == Endpoint::task_complete;
   bool has_body = req.content_length > 0 || req.body_too_large;
   if (has_body || !body_optional) {
-    std::string type = media_type(req.content_type);
-    bool json = type == "application/json" ||
-                (req.method == Method::patch && type == "application/merge-patch+json");
-    std::string lowered = req.content_type;
-    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto charset = lowered.find("charset=");
-    if (json && charset != std::string::npos) {
-      std::string_view value = std::string_view(lowered).substr(charset + 8);
-      json = value.starts_with("utf-8") || value.starts_with("\"utf-8\"");
-    }
-    if (!json) {
+    if (!is_json_content_type(req.content_type, req.method == Method::patch)) {
       set_error(res, 415, "Content-Type must be application/json");
       return false;
     }

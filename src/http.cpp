@@ -208,12 +208,43 @@ void set_error(Response& res, int status, std::string_view detail,
   res.body += '}';
 }
 
-std::string media_type(std::string_view content_type) {
-  auto semicolon = content_type.find(';');
-  std::string_view type = content_type.substr(0, semicolon);
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-  std::string out(type);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals_ascii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool is_json_content_type(std::string_view content_type, bool allow_merge_patch) {
+  std::size_t semicolon = content_type.find(';');
+  std::string_view type = trim_ows(content_type.substr(0, semicolon));
+  if (!iequals_ascii(type, "application/json") &&
+      !(allow_merge_patch && iequals_ascii(type, "application/merge-patch+json"))) {
+    return false;
+  }
+  while (semicolon != std::string_view::npos) {
+    content_type.remove_prefix(semicolon + 1);
+    semicolon = content_type.find(';');
+    std::string_view param = trim_ows(content_type.substr(0, semicolon));
+    std::size_t eq = param.find('=');
+    if (eq == std::string_view::npos || !iequals_ascii(trim_ows(param.substr(0, eq)), "charset")) {
+      continue;
+    }
+    std::string_view value = trim_ows(param.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    if (!iequals_ascii(value, "utf-8")) return false;
+  }
+  return true;
 }

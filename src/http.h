@@ -57,5 +57,13 @@ std::string_view reason_phrase(int status);
 // Appends `text` as a JSON string literal (quotes included) to `out`.
 void append_json_string(std::string& out, std::string_view text);
 
-// The media type of a Content-Type header, lowercased, without parameters.
-std::string media_type(std::string_view content_type);
+// Optional white space (space, tab) removed from both ends.
+std::string_view trim_ows(std::string_view s);
+
+// ASCII case-insensitive equality (header names, schemes, media types).
+bool iequals_ascii(std::string_view a, std::string_view b);
+
+// API.md §1: is this Content-Type `application/json` (or, when `allow_merge_patch`,
+// `application/merge-patch+json`), in any case, with no charset other than UTF-8?
+// Parses the parameters properly and allocates nothing.
+bool is_json_content_type(std::string_view content_type, bool allow_merge_patch);

@@ -48,12 +48,6 @@ bool is_version(std::string_view tag) {
   return true;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 bool is_uuid(std::string_view text) {
@@ -67,7 +61,7 @@ bool is_uuid(std::string_view text) {
 
 IfMatch parse_if_match(std::string_view header, std::string& pg_array) {
   pg_array.clear();
-  header = trim(header);
+  header = trim_ows(header);
   if (header.empty()) return IfMatch::absent;
   if (header == "*") return IfMatch::any;
   pg_array += '{';
@@ -81,7 +75,7 @@ IfMatch parse_if_match(std::string_view header, std::string& pg_array) {
 }
 
 bool if_none_match_hits(std::string_view header, std::string_view version) {
-  header = trim(header);
+  header = trim_ows(header);
   if (header.empty()) return false;
   if (header == "*") return true;
   bool hit = false;

@@ -31,10 +31,26 @@ TEST(Http, JsonStringEscapesControlCharacters) {
   EXPECT_EQ(out, R"("a\"b\\c\n\u0001\u007f")");
 }
 
-TEST(Http, MediaTypeDropsParametersAndCase) {
-  EXPECT_EQ(media_type("Application/JSON; charset=utf-8"), "application/json");
-  EXPECT_EQ(media_type(" application/merge-patch+json "), "application/merge-patch+json");
-  EXPECT_EQ(media_type(""), "");
+TEST(Http, JsonContentTypeAcceptsOnlyJsonInUtf8) {
+  EXPECT_TRUE(is_json_content_type("application/json", false));
+  EXPECT_TRUE(is_json_content_type("Application/JSON; charset=utf-8", false));
+  EXPECT_TRUE(is_json_content_type(" application/json ; Charset=\"UTF-8\"", false));
+  EXPECT_TRUE(is_json_content_type("application/json; boundary=x", false));
+  EXPECT_TRUE(is_json_content_type("application/merge-patch+json", true));
+  EXPECT_FALSE(is_json_content_type("application/merge-patch+json", false));
+  EXPECT_FALSE(is_json_content_type("application/json; charset=iso-8859-1", false));
+  EXPECT_FALSE(is_json_content_type("application/json; charset=utf-8x", false));
+  EXPECT_FALSE(is_json_content_type("application/json; xcharset=utf-8; charset=latin1", false));
+  EXPECT_FALSE(is_json_content_type("text/json", false));
+  EXPECT_FALSE(is_json_content_type("application/jsonx", false));
+  EXPECT_FALSE(is_json_content_type("", false));
+}
+
+TEST(Http, TrimAndCaseInsensitiveEquality) {
+  EXPECT_EQ(trim_ows(" \t a b \t"), "a b");
+  EXPECT_EQ(trim_ows(""), "");
+  EXPECT_TRUE(iequals_ascii("Bearer", "bEARER"));
+  EXPECT_FALSE(iequals_ascii("Bearer", "Bearer "));
 }
 
 TEST(Http, ParseMethod) {
