@@ -38,7 +38,3 @@ struct BulkDeleteError {
   QueryError error;
 };
 std::optional<BulkDeleteError> parse_bulk_delete_query(std::string_view query_string);
-
-// Percent-decodes a URI component ('+' is a space only when `plus_is_space`).
-// Returns false on a malformed escape.
-bool percent_decode(std::string_view in, std::string& out, bool plus_is_space);

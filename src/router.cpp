@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "list_query.h"
+#include "percent_decode.h"
 
 namespace {
 

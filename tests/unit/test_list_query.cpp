@@ -3,6 +3,7 @@
 #include <string>
 
 #include "list_query.h"
+#include "percent_decode.h"
 #include "test_util.h"
 
 using namespace std::string_literals;
