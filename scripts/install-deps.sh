@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libfcgi-dev libpq-dev libssl-dev libcjson-dev libcurl4-openssl-dev libgtest-dev libbenchmark-dev
   postgresql postgresql-contrib nginx-light openssl ca-certificates curl python3 systemd
-  wrk
+  wrk pgbouncer
 )
 # Targets with tools of their own add them: make fuzz (clang, libFuzzer), make lint.
 # shellcheck disable=SC2206
@@ -29,5 +29,5 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The Debian packages start their own nginx and PostgreSQL services where an init
 # system runs; the project starts its own instances, so keep the system ones out of the way.
 if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
-  systemctl disable --now nginx postgresql >/dev/null 2>&1 || true
+  systemctl disable --now nginx postgresql pgbouncer >/dev/null 2>&1 || true
 fi

@@ -52,6 +52,7 @@ from harness_common import *  # noqa: F401,F403
 from harness_common import (_log, _pdeathsig, _stat, _kill_leftovers, _stop_process,  # noqa: F401
                             _unix_listening)
 from harness_pg import *  # noqa: F401,F403
+from harness_pgbouncer import PgBouncer, via_pgbouncer_from_env
 from harness_web import *  # noqa: F401,F403
 from harness_web import _Connection  # noqa: F401
 
@@ -96,6 +97,13 @@ class Stack:
                                  (devstack: cluster, secret and certificate are kept)
       https_port, http_port, pg_port   fixed ports (default: free ones)
       nginx_workers              worker_processes of nginx
+      pgbouncer                  put a real PgBouncer (transaction mode, pgbouncer_pool_size
+                                 server connections) between the pool and the cluster;
+                                 None: the TODO_TEST_VIA_PGBOUNCER switch decides. The pool
+                                 then runs with DB_PREPARED=off and at least twice as many
+                                 workers as server connections (harness_pgbouncer.py)
+      site_filter                a function applied to the rendered nginx site text (a test's
+                                 variant of the shipped file, e.g. another upstream block)
       listen                     how the pool gets its socket: "path" (it binds
                                  FCGI_SOCKET), "systemd" (LISTEN_FDS=1, fd 3, as from
                                  todo-api.socket) or "stdin" (fd 0, as from spawn-fcgi);
@@ -106,10 +114,19 @@ class Stack:
     def __init__(self, workers=2, shutdown_timeout=10, env=None, postgres=True, pool=True,
                  nginx=True, migrate=True, rate_limit=TEST_RATE_LIMIT, base_dir=None,
                  https_port=None, http_port=None, pg_port=None, nginx_workers=1,
-                 root=ROOT, binary=BIN, jwt_secret=None, listen="path"):
+                 root=ROOT, binary=BIN, jwt_secret=None, listen="path", pgbouncer=None,
+                 pgbouncer_pool_size=2, site_filter=None):
         self.root, self.binary = root, binary
         self.workers, self.shutdown_timeout = workers, shutdown_timeout
         self.extra_env = dict(env or {})
+        self.want_pgbouncer = via_pgbouncer_from_env() if pgbouncer is None else pgbouncer
+        self.want_pgbouncer = self.want_pgbouncer and postgres
+        self.pgbouncer_pool_size = pgbouncer_pool_size
+        self.bouncer = None
+        self.site_filter = site_filter
+        if self.want_pgbouncer:
+            self.workers = max(workers, 2 * pgbouncer_pool_size)
+            self.extra_env.setdefault("DB_PREPARED", "off")
         self.want_postgres, self.want_pool, self.want_nginx = postgres, pool, nginx
         self.want_migrate = migrate
         self.rate_limit = rate_limit
@@ -157,6 +174,8 @@ class Stack:
                 self._start_postgres_first()
                 if self.want_migrate:
                     self.migrate()
+                if self.want_pgbouncer:
+                    self.start_pgbouncer()
             if self.want_pool:
                 self.start_pool()
             if self.want_nginx:
@@ -177,6 +196,8 @@ class Stack:
         try:
             self.stop_nginx()
             self.stop_pool()
+            if self.bouncer:
+                self.bouncer.stop()
             if self.pg:
                 self.pg.stop()
         finally:
@@ -245,6 +266,17 @@ class Stack:
     def database_url(self, user=APP_ROLE):
         return self.pg.conninfo(user)
 
+    def start_pgbouncer(self):
+        """PgBouncer in front of the cluster; the pool's DATABASE_URL then points at it.
+        Migrations keep going to the cluster directly (as they must: DDL and the
+        migration lock are session work)."""
+        t0 = time.monotonic()
+        self.bouncer = PgBouncer(self.pg, self.path("pgbouncer"), self.pgbouncer_pool_size)
+        self.logs["pgbouncer"] = self.bouncer.logfile
+        self.bouncer.configure(self.pool_env().get("DB_STATEMENT_TIMEOUT_MS", "5000"))
+        self.bouncer.start()
+        self.timings["pgbouncer"] = time.monotonic() - t0  # named in the "stack up" line
+
     def migrate(self):
         """`todo-api migrate --dir <root>/sql` as the owner role."""
         sql_dir = os.path.join(self.root, "sql")
@@ -278,7 +310,9 @@ class Stack:
             "LOG_LEVEL": "info",
             "LOG_FORMAT": "json",
         })
-        if self.pg:
+        if self.bouncer:
+            env["DATABASE_URL"] = self.bouncer.conninfo(APP_ROLE)
+        elif self.pg:
             env["DATABASE_URL"] = self.pg.conninfo(APP_ROLE)
         env.update(self.extra_env)
         env.update(extra or {})
@@ -401,6 +435,8 @@ class Stack:
             site = render_site(f.read(), self.https_port, self.http_port, self.fcgi_socket,
                                self.cert, self.key, os.path.join(prefix, "access.log"),
                                rate_limit=self.rate_limit)
+        if self.site_filter:
+            site = self.site_filter(site)
         site_path = os.path.join(prefix, "todo-api.conf")
         with open(site_path, "w") as f:
             f.write(site)
