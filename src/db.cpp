@@ -54,7 +54,11 @@ bool Database::ensure_connected() {
 }
 
 // One line per outage, not one per attempt: attempts come every second per worker.
-void Database::note_connect_failure(const char* error) {
+void Database::note_connect_failure(ConnectFailure kind, const char* error) {
+  last_failure_ = kind;
+  last_error_ = error;
+  while (!last_error_.empty() && last_error_.back() == '\n') last_error_.pop_back();
+  std::replace(last_error_.begin(), last_error_.end(), '\n', ' ');
   if (failure_logged_) return;
   failure_logged_ = true;
   log_warn("database connect failed; retrying with back-off", {{"error", error}});
@@ -72,24 +76,31 @@ bool Database::connect_now() {
   const char* values[] = {"2", "todo-api", config_.database_url.c_str(), nullptr};
   PgConnPtr conn{PQconnectStartParams(keys, values, 1)};
   if (!conn || PQstatus(conn.get()) == CONNECTION_BAD) {
-    note_connect_failure(conn ? PQerrorMessage(conn.get()) : "out of memory");
+    note_connect_failure(ConnectFailure::unreachable,
+                         conn ? PQerrorMessage(conn.get()) : "out of memory");
     return false;
   }
   std::int64_t deadline = monotonic_ms() + kConnectBudgetMs;
   PostgresPollingStatusType state = PGRES_POLLING_WRITING;
+  // The stage libpq was in when the attempt failed tells a TLS/verification failure
+  // from an unreachable server without reading message text (libpq gives no code).
+  ConnStatusType stage = PQstatus(conn.get());
   while (state != PGRES_POLLING_OK) {
     if (state == PGRES_POLLING_FAILED) {
-      note_connect_failure(PQerrorMessage(conn.get()));
+      note_connect_failure(
+          stage == CONNECTION_SSL_STARTUP ? ConnectFailure::tls : ConnectFailure::unreachable,
+          PQerrorMessage(conn.get()));
       return false;
     }
     std::int64_t left = deadline - monotonic_ms();
     if (left <= 0) {
-      note_connect_failure("timed out after 1000 ms");
+      note_connect_failure(ConnectFailure::unreachable, "timed out after 1000 ms");
       return false;
     }
     pollfd pfd{PQsocket(conn.get()),
                state == PGRES_POLLING_READING ? short(POLLIN) : short(POLLOUT), 0};
     if (poll(&pfd, 1, static_cast<int>(left)) < 0 && errno != EINTR) return false;
+    stage = PQstatus(conn.get());
     state = PQconnectPoll(conn.get());
   }
 
@@ -113,6 +124,8 @@ bool Database::connect_now() {
   }
   conn_ = std::move(conn);
   failure_logged_ = false;
+  last_failure_ = ConnectFailure::none;
+  last_error_.clear();
   log_info("database connected", {{"statements", config_.db_prepared ? "prepared" : "unnamed"}});
   return true;
 }

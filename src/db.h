@@ -18,6 +18,11 @@ enum class DbStatus {
   error,        // anything else: 500, SQLSTATE logged
 };
 
+// Why the last connection attempt failed. `tls`: during the TLS handshake or the
+// verification of the server's certificate and host name (sslmode=verify-full with a
+// wrong CA or name, a server without TLS): a configuration error, not an outage.
+enum class ConnectFailure { none, unreachable, tls };
+
 struct DbResult {
   DbStatus status = DbStatus::ok;
   PgResultPtr result;    // set when status == ok (tuples or command ok)
@@ -40,16 +45,22 @@ class Database {
   // A trivial query for readiness checks.
   bool ping();
 
+  ConnectFailure last_connect_failure() const { return last_failure_; }
+  // libpq's message for it, on one line (no password: libpq never prints one).
+  const std::string& last_connect_error() const { return last_error_; }
+
  private:
   bool connect_now();
   void drop_connection(const char* why);
-  void note_connect_failure(const char* error);
+  void note_connect_failure(ConnectFailure kind, const char* error);
 
   const Config& config_;
   PgConnPtr conn_;
   std::int64_t next_attempt_ms_ = 0;  // monotonic ms; no attempt before this
   std::int64_t backoff_ms_ = 0;
   bool failure_logged_ = false;
+  ConnectFailure last_failure_ = ConnectFailure::none;
+  std::string last_error_;
 };
 
 std::int64_t monotonic_ms();

@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "db_probe.h"
 #include "listen_socket.h"
 #include "log.h"
 #include "migrate.h"
@@ -39,6 +40,12 @@ int serve() {
   Config config = load_config(problems);
   if (!report(problems)) return 2;
   log_init(config, "master");
+  // A database that cannot be verified (TLS) will not fix itself: refuse to start, as
+  // for any bad configuration. One that is down does not stop the pool (503 until back).
+  if (std::string problem = database_start_problem(config); !problem.empty()) {
+    std::fprintf(stderr, "todo-api: %s\n", problem.c_str());
+    return 2;
+  }
   ListenSocket sock = open_listen_socket(config.fcgi_socket, config.fcgi_socket_mode);
   if (sock.fd < 0) {
     std::fprintf(stderr, "todo-api: %s\n", sock.error.c_str());
@@ -82,8 +89,11 @@ int check_config() {
     ok = false;
   }
   Database db(config);
-  if (!db.ensure_connected() || !db.ping()) {
-    std::fprintf(stderr, "todo-api: DATABASE_URL: cannot reach the database (see log above)\n");
+  if (!db.ensure_connected()) {
+    std::fprintf(stderr, "todo-api: %s\n", connect_problem(db).c_str());
+    ok = false;
+  } else if (!db.ping()) {
+    std::fprintf(stderr, "todo-api: DATABASE_URL: the database does not answer (see log above)\n");
     ok = false;
   }
   if (!ok) return 1;

@@ -87,6 +87,9 @@ class Postgres:
         self.user = pg_user()
         self.datadir, self.sockdir, self.port, self.logfile = datadir, sockdir, port, logfile
         self.proc = None
+        # Extra "name=value" server settings for the next start(), after (so overriding)
+        # the defaults: e.g. listen_addresses=127.0.0.1 and ssl=on for a TLS test.
+        self.settings = []
 
     # -- lifecycle
     def _as_pg_user(self):
@@ -133,7 +136,8 @@ class Postgres:
              "-c", "fsync=on", "-c", "synchronous_commit=on",
              "-c", "shared_buffers=32MB", "-c", "max_connections=60",
              "-c", "logging_collector=off", "-c", "log_min_messages=warning",
-             "-c", "log_line_prefix=%m [%p] %q%u@%d ", "-c", "TimeZone=UTC"],
+             "-c", "log_line_prefix=%m [%p] %q%u@%d ", "-c", "TimeZone=UTC"] +
+            [arg for kv in self.settings for arg in ("-c", kv)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=self._env(),
             start_new_session=True, preexec_fn=_pdeathsig(signal.SIGINT),
             cwd=self.datadir, **self._as_pg_user())
