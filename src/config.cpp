@@ -67,6 +67,8 @@ const Variable kVariables[] = {
      "an integer 1..3600000"},
     {"DB_PREPARED", [](Config& c, std::string_view t) { return parse_bool(t, c.db_prepared); },
      "on or off"},
+    {"MAX_TASKS_PER_USER", int_field(&Config::max_tasks_per_user, 0, 1000000000),
+     "an integer 0..1000000000 (0 = no quota)"},
     {"JWT_SECRET", string_field(&Config::jwt_secret), "a string"},
     {"BETTER_AUTH_URL",
      [](Config& c, std::string_view t) {

@@ -11,6 +11,7 @@ struct Config {
   std::string database_url;
   int db_statement_timeout_ms = 5000;
   bool db_prepared = true;
+  std::int64_t max_tasks_per_user = 10000;  // 0 = no quota (API.md §4 create: 422 quota_exceeded)
 
   // Authentication (API.md §2)
   std::string jwt_secret;       // JWT_SECRET, else BETTER_AUTH_SECRET

@@ -142,8 +142,10 @@ DbResult Database::exec(StatementId id, const char* const* params, int nparams) 
     }
     PgResultPtr res{
         config_.db_prepared && !s.plan_per_call
-            ? PQexecPrepared(conn_.get(), s.name, nparams, params, nullptr, nullptr, 0)
-            : PQexecParams(conn_.get(), s.sql, nparams, nullptr, params, nullptr, nullptr, 0)};
+            ? PQexecPrepared(conn_.get(), s.name, nparams, params, nullptr, nullptr,
+                             s.result_format)
+            : PQexecParams(conn_.get(), s.sql, nparams, nullptr, params, nullptr, nullptr,
+                           s.result_format)};
     ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
       out.status = DbStatus::ok;

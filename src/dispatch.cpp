@@ -6,7 +6,16 @@
 #include "log.h"
 
 Dispatcher::Dispatcher(const Config& config, Database& db, Authenticator& auth)
-    : config_(config), db_(db), auth_(auth) {}
+    : Dispatcher(config, db, auth, pg_store_) {}
+
+// pg_store_ is constructed before store_ binds to it (declaration order), and
+// only used when no other store is given.
+Dispatcher::Dispatcher(const Config& config, Database& db, Authenticator& auth, TaskStore& store)
+    : config_(config),
+      db_(db),
+      auth_(auth),
+      pg_store_(db, config.max_tasks_per_user),
+      store_(store) {}
 
 void Dispatcher::handle(const Request& req, Response& res) {
   // CORS headers go on every answer to an allowed origin, the 404 of an unknown
@@ -34,7 +43,7 @@ void Dispatcher::handle(const Request& req, Response& res) {
   }
   if (!check_body_headers(req, res)) return;
 
-  RequestContext ctx{config_, db_, req, res, route_, identity_};
+  RequestContext ctx{config_, db_, store_, req, res, route_, identity_};
   switch (route_.endpoint) {
     case Endpoint::health:
     case Endpoint::health_ready:

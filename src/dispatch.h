@@ -8,10 +8,14 @@
 #include "db.h"
 #include "http.h"
 #include "router.h"
+#include "task_store.h"
 
 class Dispatcher {
  public:
+  // The task handlers use a PgTaskStore on `db`.
   Dispatcher(const Config& config, Database& db, Authenticator& auth);
+  // The task handlers use `store` (e.g. a fake in in-process tests); it must outlive this.
+  Dispatcher(const Config& config, Database& db, Authenticator& auth, TaskStore& store);
   void handle(const Request& req, Response& res);
 
  private:
@@ -24,6 +28,8 @@ class Dispatcher {
   const Config& config_;
   Database& db_;
   Authenticator& auth_;
+  PgTaskStore pg_store_;
+  TaskStore& store_;
   RouteMatch route_;   // reused across requests
   Identity identity_;  // the caller, once authenticated
 };

@@ -9,10 +9,12 @@
 #include "db.h"
 #include "http.h"
 #include "router.h"
+#include "task_store.h"
 
 struct RequestContext {
   const Config& config;
-  Database& db;
+  Database& db;      // health checks only; task data goes through `store`
+  TaskStore& store;  // PgTaskStore in production, a fake in in-process tests
   const Request& req;
   Response& res;
   const RouteMatch& route;

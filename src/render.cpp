@@ -74,6 +74,20 @@ IfMatch parse_if_match(std::string_view header, std::string& pg_array) {
   return IfMatch::list;
 }
 
+IfMatch parse_if_match(std::string_view header, std::vector<std::int32_t>& versions) {
+  versions.clear();
+  header = trim_ows(header);
+  if (header.empty()) return IfMatch::absent;
+  if (header == "*") return IfMatch::any;
+  for_each_etag(header, [&](std::string_view tag) {
+    if (!is_version(tag)) return;
+    std::int32_t v = 0;
+    for (char c : tag) v = v * 10 + (c - '0');  // at most 9 digits: fits
+    versions.push_back(v);
+  });
+  return IfMatch::list;
+}
+
 bool if_none_match_hits(std::string_view header, std::string_view version) {
   header = trim_ows(header);
   if (header.empty()) return false;

@@ -22,6 +22,8 @@ bool is_uuid(std::string_view text);
 //   possibly "{}" (matches nothing: 412 when the task exists).
 enum class IfMatch { absent, any, list };
 IfMatch parse_if_match(std::string_view header, std::string& pg_array);
+// The same, as the list of acceptable versions (empty for absent and `*`).
+IfMatch parse_if_match(std::string_view header, std::vector<std::int32_t>& versions);
 
 // If-None-Match on GET (weak comparison): true when `*` or one of the listed tags,
 // W/ or not, is "<version>". False for an empty header.

@@ -8,23 +8,12 @@
 // is ever built from request data (sort orders and filters pick a fixed text).
 namespace {
 
-// RFC 3339, UTC, milliseconds (API.md §1).
-#define TODO_TS(col) \
-  "to_char(" col " at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24\":\"MI\":\"SS.MS\"Z\"')"
-
-// The task object of API.md §3, in its key order, as JSON text, from a row `t`.
+// The task's columns in the order PgTaskStore decodes them (pg_task_store.cpp):
+// typed values, returned in binary; the worker renders the JSON (task_json.cpp).
 // user_id is never returned.
-#define TODO_TASK_JSON \
-  "'{\"id\":\"' || t.id || '\",\"title\":' || to_json(t.title)::text"                    \
-  " || ',\"description\":' || coalesce(to_json(t.description)::text, 'null')"            \
-  " || ',\"completed\":' || t.completed::text"                                           \
-  " || ',\"priority\":\"' || t.priority::text"                                           \
-  " || '\",\"due_at\":' || coalesce('\"' || " TODO_TS("t.due_at") " || '\"', 'null')"   \
-  " || ',\"tags\":' || array_to_json(t.tags)::text"                                      \
-  " || ',\"created_at\":\"' || " TODO_TS("t.created_at")                                 \
-  " || '\",\"updated_at\":\"' || " TODO_TS("t.updated_at")                               \
-  " || '\",\"completed_at\":' || coalesce('\"' || " TODO_TS("t.completed_at") " || '\"', 'null')" \
-  " || ',\"version\":' || t.version || '}'"
+#define TODO_TASK_COLUMNS                                                                 \
+  "t.id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at," \
+  " t.updated_at, t.completed_at, t.version"
 
 #define TODO_NOW_MS "date_trunc('milliseconds', now())"
 
@@ -38,12 +27,11 @@ namespace {
   "t.user_id = $1::text and t.id = $2::uuid and ($3::integer[] is null or t.version = " \
   "any($3::integer[]))"
 
-// One row for a conditional write: body NULL when nothing changed; `found` tells
-// a version mismatch (412) from a missing task (404). The exists() reads the
-// snapshot taken before the write, so it sees the task as it was.
+// One row for a conditional write: the task's columns, all NULL when nothing
+// changed; `found` tells a version mismatch (412) from a missing task (404). The
+// exists() reads the snapshot taken before the write, so it sees the task as it was.
 #define TODO_WRITE_RESULT                                                                    \
-  "select t.version, case when t.id is not null then " TODO_TASK_JSON                        \
-  " end as body,"                                                                            \
+  "select " TODO_TASK_COLUMNS ","                                                            \
   " case when t.id is not null then true when $3::integer[] is null then false"              \
   " else exists (select 1 from todo.tasks x where x.user_id = $1::text and x.id = $2::uuid)" \
   " end as found from (select 1) one left join t on true"
@@ -61,10 +49,10 @@ constexpr const char* kCreate =
     " case when $5::boolean then " TODO_NOW_MS
     " end)"
     " returning t.*"
-    ") select t.id::text, t.version, " TODO_TASK_JSON " as body from t";
+    ") select " TODO_TASK_COLUMNS " from t";
 
-constexpr const char* kGet = "select t.version, " TODO_TASK_JSON
-                             " as body from todo.tasks t"
+constexpr const char* kGet = "select " TODO_TASK_COLUMNS
+                             " from todo.tasks t"
                              " where t.user_id = $1::text and t.id = $2::uuid";
 
 constexpr const char* kReplace =
@@ -109,11 +97,9 @@ constexpr const char* kDeleteCompleted =
     " select count(*) as deleted from t";
 
 constexpr const char* kMeStats =
-    "select '{\"total\":' || coalesce(u.task_count, 0)"
-    " || ',\"completed\":' || coalesce(u.completed_count, 0)"
-    " || ',\"pending\":' || coalesce(u.task_count - u.completed_count, 0)"
-    " || ',\"overdue\":' || (select count(*) from todo.tasks t where t.user_id = $1::text"
-    " and t.due_at < now() and not t.completed) || '}' as stats"
+    "select coalesce(u.task_count, 0) as total, coalesce(u.completed_count, 0) as completed,"
+    " (select count(*) from todo.tasks t where t.user_id = $1::text"
+    " and t.due_at < now() and not t.completed) as overdue"
     " from (select 1) one left join todo.users u on u.id = $1::text";
 
 // List filters; a NULL parameter switches its filter off (API.md §4). `q` is an
@@ -157,7 +143,7 @@ std::string order_by(const char* key_expr, const char* id_expr, int sort, bool d
 
 std::string list_sql(int sort, bool desc, bool filtered) {
   std::string col = std::string("t.") + kSortColumns[sort];
-  std::string sql = "select ";
+  std::string sql = "select s.total, " TODO_TASK_COLUMNS " from (select ";
   if (filtered) {
     sql += kFilteredTotal;
     sql += kListFilters;
@@ -165,15 +151,14 @@ std::string list_sql(int sort, bool desc, bool filtered) {
   } else {
     sql += "coalesce((select u.task_count from todo.users u where u.id = $1::text), 0)";
   }
-  // The page's rows are picked in a subquery and rendered above it: a target list
-  // computed inside would be evaluated for the `offset` rows the LIMIT skips too
-  // (offset=100000 would render 100,000 tasks to return 50).
-  sql += " as total, coalesce((select '[' || string_agg(" TODO_TASK_JSON ", ',' order by ";
-  sql += order_by(col.c_str(), "t.id", sort, desc);
-  sql += ") || ']' from (select t.* from todo.tasks t where ";
+  // One row per task of the page, each with the total; one row of NULLs (but the
+  // total) when the page is empty. The lateral subquery reads the page from the
+  // sort index; the outer ORDER BY only re-sorts those <= 100 rows.
+  sql += " as total) s left join lateral (select " TODO_TASK_COLUMNS " from todo.tasks t where ";
   sql += filtered ? kListFilters : "t.user_id = $1::text";
   sql += " order by " + order_by(col.c_str(), "t.id", sort, desc);
-  sql += " limit $2::integer offset $3::integer) t), '[]') as body";
+  sql += " limit $2::integer offset $3::integer) t on true order by ";
+  sql += order_by(col.c_str(), "t.id", sort, desc);
   return sql;
 }
 

@@ -1,6 +1,6 @@
-// The task endpoints (API.md §4): parse -> validate -> one statement -> render.
-// PostgreSQL renders each task's JSON (statements.cpp); this file only checks
-// inputs, passes parameters and wraps what comes back.
+// The task endpoints (API.md §4): parse -> validate -> one store call -> render.
+// The store (task_store.h) returns typed tasks; the JSON is rendered here
+// (task_json.h), so the database only reads and writes rows.
 #include <charconv>
 #include <optional>
 #include <string>
@@ -9,54 +9,31 @@
 #include "handlers.h"
 #include "list_query.h"
 #include "render.h"
-#include "statements.h"
 #include "task_input.h"
+#include "task_json.h"
+#include "task_store.h"
 
 namespace {
-
-constexpr const char* kTrue = "true";
-constexpr const char* kFalse = "false";
 
 // Buffers reused across requests (a worker serves one request at a time), so a
 // request allocates only when one outgrows them.
 struct Scratch {
   TaskInput input;
   ListQuery query;
-  std::string tags;
-  std::string if_match;
-  std::string text;
+  VersionCondition condition;
+  TaskReply reply;
+  TaskPage page;
+  std::string json;
 };
 Scratch& scratch() {
   thread_local Scratch s;
   return s;
 }
 
-const char* text_or_null(const Field<std::string>& f) {
-  return f.present && f.value ? f.value->c_str() : nullptr;
-}
-const char* bool_or_null(const Field<bool>& f) {
-  if (!f.present || !f.value) return nullptr;
-  return *f.value ? kTrue : kFalse;
-}
-// tags as a text[] literal in `out`; nullptr when absent (PATCH leaves them alone).
-const char* tags_or_null(const Field<std::vector<std::string>>& f, std::string& out) {
-  if (!f.present || !f.value) return nullptr;
-  out.clear();
-  append_pg_text_array(out, *f.value);
-  return out.c_str();
-}
-
-struct Number {
+void append_number(std::string& out, std::int64_t v) {
   char buf[24];
-  const char* c_str(long long v) {
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf - 1, v);
-    *end = '\0';
-    return buf;
-  }
-};
-
-std::string_view value(const PGresult* r, int col) {
-  return {PQgetvalue(r, 0, col), static_cast<std::size_t>(PQgetlength(r, 0, col))};
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
 }
 
 bool body_ok(RequestContext& ctx, const BodyResult& parsed) {
@@ -70,34 +47,42 @@ void task_not_found(RequestContext& ctx) {
   set_error(ctx.res, 404, "Task not found");
 }
 
-void add_etag(RequestContext& ctx, std::string_view version) {
-  std::string etag;
-  etag.reserve(version.size() + 2);
-  append_etag(etag, version);
+void add_etag(RequestContext& ctx, std::int32_t version) {
+  std::string etag = "\"";
+  append_number(etag, version);
+  etag += '"';
   ctx.res.add_header("ETag", std::move(etag));
 }
 
-// If-Match as statement parameter $3: NULL (no condition, or `*`) or "{2,3}".
-const char* if_match_param(RequestContext& ctx) {
-  std::string& buf = scratch().if_match;
-  return parse_if_match(ctx.req.if_match, buf) == IfMatch::list ? buf.c_str() : nullptr;
+// If-Match as the store's condition: none for absent or `*`.
+const VersionCondition& condition(RequestContext& ctx) {
+  VersionCondition& c = scratch().condition;
+  c.active = parse_if_match(ctx.req.if_match, c.versions) == IfMatch::list;
+  return c;
 }
 
-// Renders the one row of a conditional write (version, body, found): 200 with
-// the task, 412 when the task exists but If-Match did not match, else 404.
-void render_write(RequestContext& ctx, const DbResult& result) {
-  const PGresult* r = result.result.get();
-  if (PQntuples(r) != 1) return task_not_found(ctx);
-  if (!PQgetisnull(r, 0, 1)) {
-    set_data(ctx.res, 200, value(r, 1), ctx.route.bare);
-    add_etag(ctx, value(r, 0));
-    return;
+// 200/201 with the task (and its ETag), or the status the store reported.
+void render_task(RequestContext& ctx, const TaskReply& reply, int status) {
+  switch (reply.status) {
+    case StoreStatus::ok: {
+      std::string& json = scratch().json;
+      json.clear();
+      append_task_json(json, reply.task);
+      set_data(ctx.res, status, json, ctx.route.bare);
+      add_etag(ctx, reply.task.version);
+      return;
+    }
+    case StoreStatus::version_mismatch:
+      return set_error(ctx.res, 412, "The task has changed: If-Match does not match its ETag");
+    case StoreStatus::quota_exceeded:
+      return set_error(ctx.res, 422,
+                       "Task quota reached: at most " +
+                           std::to_string(ctx.config.max_tasks_per_user) + " tasks per user");
+    case StoreStatus::db_error:
+      return set_db_error(ctx, reply.db);
+    case StoreStatus::not_found:
+      return task_not_found(ctx);
   }
-  if (value(r, 2) == "t") {
-    set_error(ctx.res, 412, "The task has changed: If-Match does not match its ETag");
-    return;
-  }
-  task_not_found(ctx);
 }
 
 void list_tasks(RequestContext& ctx) {
@@ -108,43 +93,33 @@ void list_tasks(RequestContext& ctx) {
               {{err->parameter, err->message}});
     return;
   }
-  bool filtered =
-      q.completed || q.priority || q.tag || q.q || q.due_before || q.due_after || q.overdue;
-  Number limit, offset;
-  const char* params[10] = {ctx.identity.user_id.c_str(), limit.c_str(q.limit),
-                            offset.c_str(q.offset)};
-  if (filtered) {
-    params[3] = q.completed ? (*q.completed ? kTrue : kFalse) : nullptr;
-    params[4] = q.priority ? q.priority->c_str() : nullptr;
-    params[5] = q.tag ? q.tag->c_str() : nullptr;
-    params[6] = q.q ? q.q->c_str() : nullptr;
-    params[7] = q.due_before ? q.due_before->c_str() : nullptr;
-    params[8] = q.due_after ? q.due_after->c_str() : nullptr;
-    params[9] = q.overdue ? kTrue : nullptr;
-  }
-  DbResult result =
-      ctx.db.exec(list_statement(q.sort, q.descending, filtered), params, filtered ? 10 : 3);
-  if (result.status != DbStatus::ok) return set_db_error(ctx, result);
-  const PGresult* r = result.result.get();
-  std::string_view total = value(r, 0), items = value(r, 1);
+  TaskPage& page = scratch().page;
+  ctx.store.list(ctx.identity.user_id, q, page);
+  if (page.status != StoreStatus::ok) return set_db_error(ctx, page.db);
   Response& res = ctx.res;
   res.status = 200;
-  res.body.clear();
+  std::string& body = res.body;
+  body.clear();
+  if (!ctx.route.bare) body += "{\"data\":";
+  body += '[';
+  for (std::size_t i = 0; i < page.tasks.size(); ++i) {
+    if (i > 0) body += ',';
+    append_task_json(body, page.tasks[i]);
+  }
+  body += ']';
   if (ctx.route.bare) {
-    res.body += items;
-    res.add_header("X-Total-Count", std::string(total));
+    std::string total;
+    append_number(total, page.total);
+    res.add_header("X-Total-Count", std::move(total));
     return;
   }
-  res.body.reserve(items.size() + 96);
-  res.body += "{\"data\":";
-  res.body += items;
-  res.body += ",\"meta\":{\"total\":";
-  res.body += total;
-  res.body += ",\"limit\":";
-  res.body += params[1];
-  res.body += ",\"offset\":";
-  res.body += params[2];
-  res.body += "}}";
+  body += ",\"meta\":{\"total\":";
+  append_number(body, page.total);
+  body += ",\"limit\":";
+  append_number(body, q.limit);
+  body += ",\"offset\":";
+  append_number(body, q.offset);
+  body += "}}";
 }
 
 void create_task(RequestContext& ctx) {
@@ -152,21 +127,13 @@ void create_task(RequestContext& ctx) {
   in = TaskInput{};
   if (!body_ok(ctx, parse_task_body(ctx.req.body, BodyMode::create, in))) return;
   const Identity& who = ctx.identity;
-  const char* params[8] = {who.user_id.c_str(),        who.has_email ? who.email.c_str() : nullptr,
-                           text_or_null(in.title),     text_or_null(in.description),
-                           bool_or_null(in.completed), text_or_null(in.priority),
-                           text_or_null(in.due_at),    tags_or_null(in.tags, scratch().tags)};
-  if (!params[4]) params[4] = kFalse;
-  if (!params[5]) params[5] = "medium";
-  if (!params[7]) params[7] = "{}";
-  DbResult result = ctx.db.exec(StatementId::task_create, params, 8);
-  if (result.status != DbStatus::ok) return set_db_error(ctx, result);
-  const PGresult* r = result.result.get();
-  set_data(ctx.res, 201, value(r, 2), ctx.route.bare);
+  TaskReply& reply = scratch().reply;
+  ctx.store.create(StoreUser{who.user_id, who.has_email ? &who.email : nullptr}, in, reply);
+  render_task(ctx, reply, 201);
+  if (reply.status != StoreStatus::ok) return;
   std::string location = "/api/tasks/";
-  location += value(r, 0);
+  append_uuid(location, reply.task.id);
   ctx.res.add_header("Location", std::move(location));
-  add_etag(ctx, value(r, 1));
 }
 
 void delete_completed(RequestContext& ctx) {
@@ -178,30 +145,31 @@ void delete_completed(RequestContext& ctx) {
               {{e.parameter, e.message}});
     return;
   }
-  const char* params[1] = {ctx.identity.user_id.c_str()};
-  DbResult result = ctx.db.exec(StatementId::tasks_delete_completed, params, 1);
-  if (result.status != DbStatus::ok) return set_db_error(ctx, result);
-  std::string& json = scratch().text;
+  CountReply reply;
+  ctx.store.remove_completed(ctx.identity.user_id, reply);
+  if (reply.status != StoreStatus::ok) return set_db_error(ctx, reply.db);
+  std::string& json = scratch().json;
   json = "{\"deleted\":";
-  json += value(result.result.get(), 0);
+  append_number(json, reply.count);
   json += '}';
   set_data(ctx.res, 200, json, ctx.route.bare);
 }
 
 void get_task(RequestContext& ctx) {
   if (!is_uuid(ctx.route.task_id)) return task_not_found(ctx);
-  const char* params[2] = {ctx.identity.user_id.c_str(), ctx.route.task_id.c_str()};
-  DbResult result = ctx.db.exec(StatementId::task_get, params, 2);
-  if (result.status != DbStatus::ok) return set_db_error(ctx, result);
-  const PGresult* r = result.result.get();
-  if (PQntuples(r) != 1) return task_not_found(ctx);
-  if (if_none_match_hits(ctx.req.if_none_match, value(r, 0))) {
-    ctx.res.status = 304;
-    ctx.res.body.clear();
-  } else {
-    set_data(ctx.res, 200, value(r, 1), ctx.route.bare);
+  TaskReply& reply = scratch().reply;
+  ctx.store.get(ctx.identity.user_id, ctx.route.task_id, reply);
+  if (reply.status == StoreStatus::ok) {
+    char version[16];
+    auto [end, ec] = std::to_chars(version, version + sizeof version, reply.task.version);
+    if (if_none_match_hits(ctx.req.if_none_match, std::string_view(version, end - version))) {
+      ctx.res.status = 304;
+      ctx.res.body.clear();
+      add_etag(ctx, reply.task.version);
+      return;
+    }
   }
-  add_etag(ctx, value(r, 0));
+  render_task(ctx, reply, 200);
 }
 
 void write_task(RequestContext& ctx, BodyMode mode) {
@@ -209,53 +177,30 @@ void write_task(RequestContext& ctx, BodyMode mode) {
   in = TaskInput{};
   if (!body_ok(ctx, parse_task_body(ctx.req.body, mode, in))) return;
   if (!is_uuid(ctx.route.task_id)) return task_not_found(ctx);
-  const char* user = ctx.identity.user_id.c_str();
-  const char* id = ctx.route.task_id.c_str();
-  const char* tags = tags_or_null(in.tags, scratch().tags);
-  DbResult result;
+  TaskReply& reply = scratch().reply;
   if (mode == BodyMode::replace) {
-    const char* params[9] = {user,
-                             id,
-                             if_match_param(ctx),
-                             text_or_null(in.title),
-                             text_or_null(in.description),
-                             bool_or_null(in.completed) ? bool_or_null(in.completed) : kFalse,
-                             in.priority.value ? in.priority.value->c_str() : "medium",
-                             text_or_null(in.due_at),
-                             tags ? tags : "{}"};
-    result = ctx.db.exec(StatementId::task_replace, params, 9);
+    ctx.store.replace(ctx.identity.user_id, ctx.route.task_id, condition(ctx), in, reply);
   } else {
-    const char* params[11] = {user,
-                              id,
-                              if_match_param(ctx),
-                              text_or_null(in.title),
-                              in.description.present ? kTrue : kFalse,
-                              text_or_null(in.description),
-                              bool_or_null(in.completed),
-                              text_or_null(in.priority),
-                              in.due_at.present ? kTrue : kFalse,
-                              text_or_null(in.due_at),
-                              tags};
-    result = ctx.db.exec(StatementId::task_patch, params, 11);
+    ctx.store.patch(ctx.identity.user_id, ctx.route.task_id, condition(ctx), in, reply);
   }
-  if (result.status != DbStatus::ok) return set_db_error(ctx, result);
-  render_write(ctx, result);
+  render_task(ctx, reply, 200);
 }
 
 void delete_task(RequestContext& ctx) {
   if (!is_uuid(ctx.route.task_id)) return task_not_found(ctx);
-  const char* params[3] = {ctx.identity.user_id.c_str(), ctx.route.task_id.c_str(),
-                           if_match_param(ctx)};
-  DbResult result = ctx.db.exec(StatementId::task_delete, params, 3);
-  if (result.status != DbStatus::ok) return set_db_error(ctx, result);
-  const PGresult* r = result.result.get();
-  if (value(r, 0) == "t") {
-    ctx.res.status = 204;
-    ctx.res.body.clear();
-  } else if (value(r, 1) == "t") {
-    set_error(ctx.res, 412, "The task has changed: If-Match does not match its ETag");
-  } else {
-    task_not_found(ctx);
+  DeleteReply reply;
+  ctx.store.remove(ctx.identity.user_id, ctx.route.task_id, condition(ctx), reply);
+  switch (reply.status) {
+    case StoreStatus::ok:
+      ctx.res.status = 204;
+      ctx.res.body.clear();
+      return;
+    case StoreStatus::version_mismatch:
+      return set_error(ctx.res, 412, "The task has changed: If-Match does not match its ETag");
+    case StoreStatus::db_error:
+      return set_db_error(ctx, reply.db);
+    default:
+      return task_not_found(ctx);
   }
 }
 
@@ -289,9 +234,7 @@ void handle_task_complete(RequestContext& ctx) {
   std::optional<bool> set;
   if (!body_ok(ctx, parse_complete_body(ctx.req.body, set))) return;
   if (!is_uuid(ctx.route.task_id)) return task_not_found(ctx);
-  const char* params[4] = {ctx.identity.user_id.c_str(), ctx.route.task_id.c_str(),
-                           if_match_param(ctx), set ? (*set ? kTrue : kFalse) : nullptr};
-  DbResult result = ctx.db.exec(StatementId::task_complete, params, 4);
-  if (result.status != DbStatus::ok) return set_db_error(ctx, result);
-  render_write(ctx, result);
+  TaskReply& reply = scratch().reply;
+  ctx.store.complete(ctx.identity.user_id, ctx.route.task_id, condition(ctx), set, reply);
+  render_task(ctx, reply, 200);
 }
