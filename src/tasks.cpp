@@ -59,6 +59,12 @@ std::string_view value(const PGresult* r, int col) {
   return {PQgetvalue(r, 0, col), static_cast<std::size_t>(PQgetlength(r, 0, col))};
 }
 
+// The compatibility routes /api/{user_id}/tasks... read bodies in the FastAPI
+// dialect (API.md §5); /api/tasks and its /api/todos, /api/v1 aliases are strict.
+BodyDialect dialect(const RequestContext& ctx) {
+  return ctx.route.has_path_user ? BodyDialect::fastapi : BodyDialect::strict;
+}
+
 bool body_ok(RequestContext& ctx, const BodyResult& parsed) {
   if (parsed.status == BodyStatus::ok) return true;
   int status = parsed.status == BodyStatus::bad_request ? 400 : 422;
@@ -150,7 +156,7 @@ void list_tasks(RequestContext& ctx) {
 void create_task(RequestContext& ctx) {
   TaskInput& in = scratch().input;
   in = TaskInput{};
-  if (!body_ok(ctx, parse_task_body(ctx.req.body, BodyMode::create, in))) return;
+  if (!body_ok(ctx, parse_task_body(ctx.req.body, BodyMode::create, in, dialect(ctx)))) return;
   const Identity& who = ctx.identity;
   const char* params[8] = {who.user_id.c_str(),        who.has_email ? who.email.c_str() : nullptr,
                            text_or_null(in.title),     text_or_null(in.description),
@@ -207,7 +213,7 @@ void get_task(RequestContext& ctx) {
 void write_task(RequestContext& ctx, BodyMode mode) {
   TaskInput& in = scratch().input;
   in = TaskInput{};
-  if (!body_ok(ctx, parse_task_body(ctx.req.body, mode, in))) return;
+  if (!body_ok(ctx, parse_task_body(ctx.req.body, mode, in, dialect(ctx)))) return;
   if (!is_uuid(ctx.route.task_id)) return task_not_found(ctx);
   const char* user = ctx.identity.user_id.c_str();
   const char* id = ctx.route.task_id.c_str();
@@ -275,7 +281,7 @@ void handle_tasks(RequestContext& ctx) {
 void handle_task(RequestContext& ctx) {
   switch (ctx.req.method) {
     case Method::put:
-      return write_task(ctx, BodyMode::replace);
+      return write_task(ctx, put_mode(dialect(ctx)));
     case Method::patch:
       return write_task(ctx, BodyMode::patch);
     case Method::del:
@@ -287,7 +293,7 @@ void handle_task(RequestContext& ctx) {
 
 void handle_task_complete(RequestContext& ctx) {
   std::optional<bool> set;
-  if (!body_ok(ctx, parse_complete_body(ctx.req.body, set))) return;
+  if (!body_ok(ctx, parse_complete_body(ctx.req.body, set, dialect(ctx)))) return;
   if (!is_uuid(ctx.route.task_id)) return task_not_found(ctx);
   const char* params[4] = {ctx.identity.user_id.c_str(), ctx.route.task_id.c_str(),
                            if_match_param(ctx), set ? (*set ? kTrue : kFalse) : nullptr};
