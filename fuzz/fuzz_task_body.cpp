@@ -54,6 +54,17 @@ void check_input(const TaskInput& in, BodyMode mode) {
   }
 }
 
+template <class T>
+bool same(const Field<T>& a, const Field<T>& b) {
+  return a.present == b.present && a.value == b.value;
+}
+
+bool same(const TaskInput& a, const TaskInput& b) {
+  return same(a.title, b.title) && same(a.description, b.description) &&
+         same(a.completed, b.completed) && same(a.priority, b.priority) &&
+         same(a.due_at, b.due_at) && same(a.tags, b.tags);
+}
+
 void check_result(const BodyResult& r) {
   check((r.status == BodyStatus::validation_failed) == !r.errors.empty());
   check(r.status == BodyStatus::ok || !r.detail.empty());
@@ -74,8 +85,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Accepted bodies are valid UTF-8 JSON objects.
   if (r.status != BodyStatus::bad_request) check(utf8_valid(body));
 
+  // The FastAPI dialect only ignores members: it accepts everything the strict one
+  // does, with the same result, and the same bodies are 400.
+  TaskInput lenient;
+  BodyResult l = parse_task_body(body, mode, lenient, BodyDialect::fastapi);
+  check_result(l);
+  if (l.status == BodyStatus::ok) check_input(lenient, mode);
+  check((l.status == BodyStatus::bad_request) == (r.status == BodyStatus::bad_request));
+  if (r.status == BodyStatus::ok) check(l.status == BodyStatus::ok && same(in, lenient));
+
   std::optional<bool> set;
-  check_result(parse_complete_body(body, set));
+  BodyResult c = parse_complete_body(body, set);
+  check_result(c);
+  std::optional<bool> set_lenient;
+  BodyResult cl = parse_complete_body(body, set_lenient, BodyDialect::fastapi);
+  check_result(cl);
+  if (c.status == BodyStatus::ok) check(cl.status == BodyStatus::ok && set == set_lenient);
 
   // The escaper must turn arbitrary bytes into valid JSON.
   std::string json = tags_to_json({std::string(body)});
@@ -87,6 +112,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (parse_rfc3339(body, utc)) {
     std::string again;
     check(parse_rfc3339(utc, again) && again == utc);
+  }
+  // A date alone normalizes to a date-time the strict parser keeps as it is.
+  std::string due;
+  if (parse_rfc3339_or_date(body, due)) {
+    std::string again;
+    check(parse_rfc3339(due, again) && again == due);
   }
   return 0;
 }

@@ -7,7 +7,8 @@
 //    the repetition rule below.
 //  - A parameter given twice, or together with its alias (q + search, sort +
 //    sort_by), is a 400: which one wins would be a guess.
-//  - `status=all` never conflicts; `status=pending&completed=true` (or the reverse)
+//  - `status` takes the spellings of common frontends: `active` = pending, `done` =
+//    completed. `status=all` never conflicts; `status=pending&completed=true` (or the reverse)
 //    is a 400 naming `status`.
 //  - `order`, when given, sets the direction and overrides a '-' prefix on `sort`
 //    (`sort=-title&order=asc` sorts by title ascending). Without `order`, a key
@@ -200,10 +201,13 @@ std::optional<QueryError> ListParser::apply(Param p, const std::string& name,
       q_.completed = v == "true";
       return std::nullopt;
     case Param::status:
-      if (v != "all" && v != "pending" && v != "completed") {
-        return error(name, "must be all, pending or completed");
+      if (v == "pending" || v == "active") {
+        status_ = false;
+      } else if (v == "completed" || v == "done") {
+        status_ = true;
+      } else if (v != "all") {
+        return error(name, "must be all, pending (or active) or completed (or done)");
       }
-      if (v != "all") status_ = v == "completed";
       status_name_ = name;
       return std::nullopt;
     case Param::priority:

@@ -9,7 +9,7 @@
 enum class SortKey { created_at, updated_at, due_at, priority, title };
 
 struct ListQuery {
-  std::optional<bool> completed;          // `completed`, or `status` pending/completed
+  std::optional<bool> completed;          // `completed`, or `status` (and its aliases)
   std::optional<std::string> priority;    // "low" | "medium" | "high"
   std::optional<std::string> tag;         // matched case-insensitively
   std::optional<std::string> q;           // <= 200 code points, matched literally
@@ -27,8 +27,9 @@ struct QueryError {
   std::string message;
 };
 
-// Accepts the aliases `search` (= q), `sort_by` (= sort), `order` (asc|desc) and the
-// sort aliases `created`, `due_date`. Unknown parameters or bad values -> error.
+// Accepts the aliases `search` (= q), `sort_by` (= sort), `order` (asc|desc), the
+// sort aliases `created`, `due_date` and the status aliases `active` (= pending),
+// `done` (= completed). Unknown parameters or bad values -> error.
 std::optional<QueryError> parse_list_query(std::string_view query_string, ListQuery& out);
 
 // DELETE /api/tasks?completed=true. `completed` absent or false -> 422 (`validation`

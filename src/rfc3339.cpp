@@ -1,5 +1,6 @@
 #include "rfc3339.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 
@@ -140,5 +141,26 @@ bool parse_rfc3339(std::string_view text, std::string& utc, const char** reason)
   if (!fraction.empty()) out += '.' + fraction;
   out += 'Z';
   utc = std::move(out);
+  return true;
+}
+
+bool parse_rfc3339_or_date(std::string_view text, std::string& utc, const char** reason) {
+  // Only a text of exactly the date's shape is read as a date; anything longer or
+  // shorter keeps the date-time parser's reasons ("expected a time zone", ...).
+  constexpr std::size_t kDateLength = 10;  // YYYY-MM-DD
+  if (text.size() != kDateLength) return parse_rfc3339(text, utc, reason);
+  Cursor c{text};
+  int year, month, day;
+  if (!c.digits(4, year) || !c.literal('-') || !c.digits(2, month) || !c.literal('-') ||
+      !c.digits(2, day)) {
+    return fail(reason, "expected a date YYYY-MM-DD or a date-time YYYY-MM-DDTHH:MM:SSZ");
+  }
+  if (year < 1) return fail(reason, "year must be within 0001-9999");
+  if (month < 1 || month > 12) return fail(reason, "month must be 01-12");
+  if (day < 1 || day > days_in_month(year, month)) {
+    return fail(reason, "day does not exist in that month");
+  }
+  utc.assign(text);
+  utc += "T00:00:00Z";
   return true;
 }

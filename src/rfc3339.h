@@ -26,3 +26,10 @@
 // returns false, leaves `utc` unchanged and, when `reason` is non-null, points it
 // at a static human-readable reason (e.g. "month must be 01-12").
 bool parse_rfc3339(std::string_view text, std::string& utc, const char** reason = nullptr);
+
+// A task's due time as API.md §3 takes it: an RFC 3339 date-time as above, or a
+// date alone `YYYY-MM-DD` (what `<input type="date">` sends), which means 00:00 UTC
+// of that day and is normalized to `YYYY-MM-DDT00:00:00Z`. The date is validated
+// like the date part of a date-time (2026-02-30 and year 0000 are rejected).
+// Same contract as parse_rfc3339.
+bool parse_rfc3339_or_date(std::string_view text, std::string& utc, const char** reason = nullptr);

@@ -28,7 +28,7 @@ bool split(std::string_view path, std::array<std::string_view, 5>& seg, int& n) 
   }
 }
 
-// Matches [tasks|todos] [{id}] [complete] starting at seg[first].
+// Matches [tasks|todos] [{id}] [complete|toggle] starting at seg[first].
 Endpoint match_tasks(const std::array<std::string_view, 5>& seg, int first, int n,
                      RouteMatch& out) {
   int rest = n - first;
@@ -36,7 +36,10 @@ Endpoint match_tasks(const std::array<std::string_view, 5>& seg, int first, int 
   if (rest == 1) return Endpoint::tasks;
   out.task_id.assign(seg[first + 1]);
   if (rest == 2) return Endpoint::task;
-  if (rest == 3 && seg[first + 2] == "complete") return Endpoint::task_complete;
+  // `toggle` is the spelling of common frontends (API.md §4): the same endpoint.
+  if (rest == 3 && (seg[first + 2] == "complete" || seg[first + 2] == "toggle")) {
+    return Endpoint::task_complete;
+  }
   return Endpoint::none;
 }
 

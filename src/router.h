@@ -17,13 +17,15 @@ enum class Endpoint {
   me,             // /api/me
   tasks,          // /api/tasks            (list, create, bulk delete)
   task,           // /api/tasks/{id}       (get, put, patch, delete)
-  task_complete,  // /api/tasks/{id}/complete
+  task_complete,  // /api/tasks/{id}/complete (or /toggle)
 };
 
 struct RouteMatch {
   Endpoint endpoint = Endpoint::none;
   std::string task_id;    // raw segment; validity (UUID) is decided last, as a 404
   std::string path_user;  // percent-decoded {user_id} of /api/{user_id}/tasks...
+  // A compatibility route: request bodies are read in the FastAPI dialect
+  // (BodyDialect in task_input.h).
   bool has_path_user = false;
   bool bare = false;  // compatibility dialect: unwrapped bodies, X-Total-Count
 };

@@ -8,6 +8,13 @@
 //    Extended-A, Greek and Cyrillic fold; other scripts compare exactly.
 //  - At most kMaxErrors errors are listed (one per field, first reason wins), so a
 //    hostile array of thousands of bad tags cannot blow up the response.
+//  - Aliases (`is_completed` for `completed`, `due_date` for `due_at`) are fields of
+//    their own for the duplicate rule; when both spellings are sent they must agree
+//    after normalization (`due_date: "2026-12-01"` agrees with
+//    `due_at: "2026-12-01T00:00:00Z"`), else the 422 names the alias.
+//  - The FastAPI dialect ignores a member it does not know whatever its value, even
+//    a repeated one, but validates every member it knows exactly like the strict
+//    dialect: `due_date: ""` (an empty date input) is a 422, as it is for pydantic.
 #include "task_input.h"
 
 #include <cjson/cJSON.h>
@@ -86,66 +93,71 @@ std::string check_text(std::string_view raw, bool trim, std::size_t min, std::si
   return {};
 }
 
-void parse_title(const cJSON* v, TaskInput& in, std::vector<FieldError>& errors) {
-  if (cJSON_IsNull(v)) return add_error(errors, "title", "must not be null: a task needs a title");
-  if (!cJSON_IsString(v)) return add_error(errors, "title", "must be a string");
+void parse_title(const cJSON* v, const char* name, TaskInput& in, std::vector<FieldError>& errors) {
+  if (cJSON_IsNull(v)) return add_error(errors, name, "must not be null: a task needs a title");
+  if (!cJSON_IsString(v)) return add_error(errors, name, "must be a string");
   std::string value;
   std::string why = check_text(v->valuestring, true, 1, kTitleMax, {}, value);
-  if (!why.empty()) return add_error(errors, "title", std::move(why));
+  if (!why.empty()) return add_error(errors, name, std::move(why));
   in.title = {true, std::move(value)};
 }
 
-void parse_description(const cJSON* v, TaskInput& in, std::vector<FieldError>& errors) {
+void parse_description(const cJSON* v, const char* name, TaskInput& in,
+                       std::vector<FieldError>& errors) {
   if (cJSON_IsNull(v)) {
     in.description = {true, std::nullopt};
     return;
   }
-  if (!cJSON_IsString(v)) return add_error(errors, "description", "must be a string or null");
+  if (!cJSON_IsString(v)) return add_error(errors, name, "must be a string or null");
   std::string value;
   std::string why = check_text(v->valuestring, false, 0, kDescriptionMax, "\n\r\t", value);
-  if (!why.empty()) return add_error(errors, "description", std::move(why));
+  if (!why.empty()) return add_error(errors, name, std::move(why));
   in.description = {true, std::move(value)};
 }
 
-void parse_completed(const cJSON* v, TaskInput& in, std::vector<FieldError>& errors) {
-  if (cJSON_IsNull(v)) return add_error(errors, "completed", "must not be null");
-  if (!cJSON_IsBool(v)) return add_error(errors, "completed", "must be a boolean (true or false)");
+void parse_completed(const cJSON* v, const char* name, TaskInput& in,
+                     std::vector<FieldError>& errors) {
+  if (cJSON_IsNull(v)) return add_error(errors, name, "must not be null");
+  if (!cJSON_IsBool(v)) return add_error(errors, name, "must be a boolean (true or false)");
   in.completed = {true, cJSON_IsTrue(v) != 0};
 }
 
-void parse_priority(const cJSON* v, TaskInput& in, std::vector<FieldError>& errors) {
-  if (cJSON_IsNull(v)) return add_error(errors, "priority", "must not be null");
+void parse_priority(const cJSON* v, const char* name, TaskInput& in,
+                    std::vector<FieldError>& errors) {
+  if (cJSON_IsNull(v)) return add_error(errors, name, "must not be null");
   std::string_view p = cJSON_IsString(v) ? v->valuestring : "";
   if (p != "low" && p != "medium" && p != "high") {
-    return add_error(errors, "priority", "must be one of \"low\", \"medium\" or \"high\"");
+    return add_error(errors, name, "must be one of \"low\", \"medium\" or \"high\"");
   }
   in.priority = {true, std::string(p)};
 }
 
-void parse_due_at(const cJSON* v, TaskInput& in, std::vector<FieldError>& errors) {
+void parse_due_at(const cJSON* v, const char* name, TaskInput& in,
+                  std::vector<FieldError>& errors) {
   if (cJSON_IsNull(v)) {
     in.due_at = {true, std::nullopt};
     return;
   }
-  constexpr const char* kExample = "must be an RFC 3339 date-time such as 2026-12-01T09:00:00Z";
-  if (!cJSON_IsString(v)) return add_error(errors, "due_at", std::string(kExample) + " or null");
+  constexpr const char* kExample =
+      "must be an RFC 3339 date-time such as 2026-12-01T09:00:00Z or a date such as 2026-12-01";
+  if (!cJSON_IsString(v)) return add_error(errors, name, std::string(kExample) + ", or null");
   std::string utc;
   const char* reason = nullptr;
-  if (!parse_rfc3339(v->valuestring, utc, &reason)) {
-    return add_error(errors, "due_at", std::string(kExample) + " (" + reason + ")");
+  if (!parse_rfc3339_or_date(v->valuestring, utc, &reason)) {
+    return add_error(errors, name, std::string(kExample) + " (" + reason + ")");
   }
   in.due_at = {true, std::move(utc)};
 }
 
-void parse_tags(const cJSON* v, TaskInput& in, std::vector<FieldError>& errors) {
-  if (cJSON_IsNull(v)) return add_error(errors, "tags", "must not be null (use [] for no tags)");
-  if (!cJSON_IsArray(v)) return add_error(errors, "tags", "must be an array of strings");
+void parse_tags(const cJSON* v, const char* name, TaskInput& in, std::vector<FieldError>& errors) {
+  if (cJSON_IsNull(v)) return add_error(errors, name, "must not be null (use [] for no tags)");
+  if (!cJSON_IsArray(v)) return add_error(errors, name, "must be an array of strings");
   std::vector<std::string> tags;
   std::unordered_set<std::string> seen;  // utf8_lower() keys
   bool all_valid = true;
   int index = 0;
   for (const cJSON* item = v->child; item != nullptr; item = item->next, ++index) {
-    std::string field = "tags[" + std::to_string(index) + "]";
+    std::string field = std::string(name) + "[" + std::to_string(index) + "]";
     std::string tag;
     std::string why = cJSON_IsString(item)
                           ? check_text(item->valuestring, true, 1, kTagMax, {}, tag)
@@ -159,7 +171,7 @@ void parse_tags(const cJSON* v, TaskInput& in, std::vector<FieldError>& errors) 
   }
   if (tags.size() > kTagsMax) {
     return add_error(
-        errors, "tags",
+        errors, name,
         "must contain at most 20 distinct tags (got " + std::to_string(tags.size()) + ")");
   }
   if (all_valid) in.tags = {true, std::move(tags)};
@@ -167,27 +179,71 @@ void parse_tags(const cJSON* v, TaskInput& in, std::vector<FieldError>& errors) 
 
 struct FieldRule {
   const char* name;
-  void (*parse)(const cJSON*, TaskInput&, std::vector<FieldError>&);
+  void (*parse)(const cJSON*, const char*, TaskInput&, std::vector<FieldError>&);
+  const char* alias_of;  // the field this name is another spelling of, or nullptr
 };
 
+// `title` first: its bit in `seen` is the "title is required" check.
 constexpr FieldRule kFields[] = {
-    {"title", parse_title},         {"description", parse_description},
-    {"completed", parse_completed}, {"priority", parse_priority},
-    {"due_at", parse_due_at},       {"tags", parse_tags},
+    {"title", parse_title, nullptr},
+    {"description", parse_description, nullptr},
+    {"completed", parse_completed, nullptr},
+    {"priority", parse_priority, nullptr},
+    {"due_at", parse_due_at, nullptr},
+    {"tags", parse_tags, nullptr},
+    {"is_completed", parse_completed, "completed"},
+    {"due_date", parse_due_at, "due_at"},
+};
+static_assert(std::size(kFields) <= 32, "one bit of `seen` per field");
+
+struct BodyParse {
+  TaskInput in;       // fields sent under their own names
+  TaskInput aliased;  // fields sent under an alias, merged into `in` at the end
+  unsigned seen = 0;  // bit i: kFields[i] was in the body
+  std::vector<FieldError> errors;
 };
 
-// Dispatches one body member to its rule, or records why it is not accepted.
-void parse_member(const cJSON* item, TaskInput& in, unsigned& seen,
-                  std::vector<FieldError>& errors) {
-  std::string_view key = item->string;
+int find_field(std::string_view key) {
   for (std::size_t i = 0; i < std::size(kFields); ++i) {
-    if (key != kFields[i].name) continue;
-    if ((seen & (1u << i)) != 0) return add_error(errors, std::string(key), "duplicate field");
-    seen |= 1u << i;
-    return kFields[i].parse(item, in, errors);
+    if (key == kFields[i].name) return static_cast<int>(i);
   }
-  if (is_read_only(key)) return add_error(errors, std::string(key), "read-only field");
-  add_error(errors, std::string(key), "unknown field");
+  return -1;
+}
+
+// The field kFields[i] sets: its own name, or the one it is another spelling of.
+std::string_view field_of(int i) {
+  return kFields[i].alias_of != nullptr ? kFields[i].alias_of : kFields[i].name;
+}
+
+void parse_field(const cJSON* item, int i, BodyParse& p) {
+  const FieldRule& rule = kFields[i];
+  if ((p.seen & (1u << i)) != 0) return add_error(p.errors, rule.name, "duplicate field");
+  p.seen |= 1u << i;
+  rule.parse(item, rule.name, rule.alias_of ? p.aliased : p.in, p.errors);
+}
+
+// A member no rule takes: pydantic's default in the FastAPI dialect is to ignore it.
+void reject_member(std::string_view key, BodyDialect dialect, std::vector<FieldError>& errors,
+                   const char* unknown = "unknown field") {
+  if (dialect == BodyDialect::fastapi) return;
+  add_error(errors, std::string(key), is_read_only(key) ? "read-only field" : unknown);
+}
+
+template <class T>
+void merge_alias(Field<T>& field, const Field<T>& alias, const char* field_name,
+                 const char* alias_name, std::vector<FieldError>& errors) {
+  if (!alias.present) return;
+  if (field.present && field.value != alias.value) {
+    return add_error(errors, alias_name,
+                     std::string("is another spelling of ") + field_name +
+                         ", and the two disagree: send one, or the same value in both");
+  }
+  field = alias;
+}
+
+void merge_aliases(BodyParse& p) {
+  merge_alias(p.in.completed, p.aliased.completed, "completed", "is_completed", p.errors);
+  merge_alias(p.in.due_at, p.aliased.due_at, "due_at", "due_date", p.errors);
 }
 
 void fill_defaults(TaskInput& in) {
@@ -210,27 +266,33 @@ bool is_json_space(char c) {
 
 }  // namespace
 
-BodyResult parse_task_body(std::string_view body, BodyMode mode, TaskInput& out) {
+BodyResult parse_task_body(std::string_view body, BodyMode mode, TaskInput& out,
+                           BodyDialect dialect) {
   JsonPtr root;
   BodyResult result = parse_object(body, root);
   if (result.status != BodyStatus::ok) return result;
 
-  TaskInput in;
-  std::vector<FieldError> errors;
-  unsigned seen = 0;
+  BodyParse p;
   for (const cJSON* item = root->child; item != nullptr; item = item->next) {
-    parse_member(item, in, seen, errors);
+    int i = find_field(item->string);
+    if (i >= 0) {
+      parse_field(item, i, p);
+    } else {
+      reject_member(item->string, dialect, p.errors);
+    }
   }
+  merge_aliases(p);
   if (mode != BodyMode::patch) {
-    if ((seen & 1u) == 0) add_error(errors, "title", "is required");
-    fill_defaults(in);
+    if ((p.seen & 1u) == 0) add_error(p.errors, "title", "is required");
+    fill_defaults(p.in);
   }
-  if (!errors.empty()) return validation_failed(std::move(errors));
-  out = std::move(in);
+  if (!p.errors.empty()) return validation_failed(std::move(p.errors));
+  out = std::move(p.in);
   return {};
 }
 
-BodyResult parse_complete_body(std::string_view body, std::optional<bool>& set) {
+BodyResult parse_complete_body(std::string_view body, std::optional<bool>& set,
+                               BodyDialect dialect) {
   std::size_t i = 0;
   while (i < body.size() && is_json_space(body[i])) ++i;
   if (i == body.size()) {  // no body: toggle
@@ -242,30 +304,19 @@ BodyResult parse_complete_body(std::string_view body, std::optional<bool>& set) 
   if (result.status != BodyStatus::ok) return result;
 
   // `{}` carries no instruction, like an empty body: it toggles.
-  std::optional<bool> value;
-  std::vector<FieldError> errors;
-  bool seen = false;
+  BodyParse p;
   for (const cJSON* item = root->child; item != nullptr; item = item->next) {
-    std::string key = item->string;
-    if (key == "completed") {
-      if (seen) {
-        add_error(errors, key, "duplicate field");
-      } else if (cJSON_IsNull(item)) {
-        add_error(errors, key, "must not be null");
-      } else if (!cJSON_IsBool(item)) {
-        add_error(errors, key, "must be a boolean (true or false)");
-      } else {
-        value = cJSON_IsTrue(item) != 0;
-      }
-      seen = true;
-    } else if (is_read_only(key)) {
-      add_error(errors, key, "read-only field");
+    int field = find_field(item->string);
+    if (field >= 0 && field_of(field) == "completed") {
+      parse_field(item, field, p);
     } else {
-      add_error(errors, key, "unknown field (this route accepts only \"completed\")");
+      reject_member(item->string, dialect, p.errors,
+                    "unknown field (this route accepts only \"completed\")");
     }
   }
-  if (!errors.empty()) return validation_failed(std::move(errors));
-  set = value;
+  merge_aliases(p);
+  if (!p.errors.empty()) return validation_failed(std::move(p.errors));
+  set = p.in.completed.value;
   return {};
 }
 

@@ -15,6 +15,21 @@ enum class BodyMode {
   patch,    // PATCH: JSON merge patch — only present fields change
 };
 
+// How a route reads request bodies (API.md §1 and §5). The fields we know, and
+// their aliases (`is_completed`, `due_date`), are validated the same way in both.
+enum class BodyDialect {
+  strict,   // /api/tasks (and its /api/todos, /api/v1 aliases): unknown and read-only fields -> 422
+  fastapi,  // /api/{user_id}/tasks...: unknown and read-only fields are ignored, as pydantic
+            // does, and PUT updates only the fields it carries (see put_mode)
+};
+
+// PUT is a full replace on the strict routes; in the FastAPI dialect it updates only
+// the fields it carries, with PATCH's rules (`null` clears description/due_at, and
+// is 422 for every other field).
+constexpr BodyMode put_mode(BodyDialect dialect) {
+  return dialect == BodyDialect::fastapi ? BodyMode::patch : BodyMode::replace;
+}
+
 // A field that may be absent (patch), present with a value, or present as null.
 template <class T>
 struct Field {
@@ -25,9 +40,10 @@ struct Field {
 struct TaskInput {
   Field<std::string> title;        // trimmed, 1..200 code points
   Field<std::string> description;  // <= 2000 code points; null allowed
-  Field<bool> completed;
-  Field<std::string> priority;  // "low" | "medium" | "high"
-  Field<std::string> due_at;    // normalized RFC 3339 text PostgreSQL parses exactly; null allowed
+  Field<bool> completed;           // also spelled `is_completed`
+  Field<std::string> priority;     // "low" | "medium" | "high"
+  Field<std::string> due_at;       // also `due_date`; RFC 3339 or a date alone, normalized to UTC
+                                   // text PostgreSQL parses exactly; null allowed
   Field<std::vector<std::string>> tags;  // trimmed, deduplicated case-insensitively, <= 20
 
   // For create/replace the parser fills every absent field with its default, so
@@ -46,11 +62,16 @@ struct BodyResult {
   std::vector<FieldError> errors;  // 422 only
 };
 
-BodyResult parse_task_body(std::string_view body, BodyMode mode, TaskInput& out);
+// `out` is written only on success.
+BodyResult parse_task_body(std::string_view body, BodyMode mode, TaskInput& out,
+                           BodyDialect dialect = BodyDialect::strict);
 
-// PATCH .../complete: empty body (or only whitespace) -> toggle (`set` stays nullopt);
-// {"completed": true|false} -> set. Anything else is 400/422 as above.
-BodyResult parse_complete_body(std::string_view body, std::optional<bool>& set);
+// PATCH .../complete (and .../toggle): empty body (or only whitespace) -> toggle
+// (`set` stays nullopt); {"completed": true|false} (or `is_completed`) -> set; `{}`
+// toggles too. Other members are 422 in the strict dialect and ignored in the
+// FastAPI one. Anything else is 400/422 as above.
+BodyResult parse_complete_body(std::string_view body, std::optional<bool>& set,
+                               BodyDialect dialect = BodyDialect::strict);
 
 // The tags as a JSON array text, e.g. ["home","errands"] (for a jsonb/text[] parameter).
 std::string tags_to_json(const std::vector<std::string>& tags);

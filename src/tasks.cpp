@@ -36,6 +36,12 @@ void append_number(std::string& out, std::int64_t v) {
   out.append(buf, end);
 }
 
+// The compatibility routes /api/{user_id}/tasks... read bodies in the FastAPI
+// dialect (API.md §5); /api/tasks and its /api/todos, /api/v1 aliases are strict.
+BodyDialect dialect(const RequestContext& ctx) {
+  return ctx.route.has_path_user ? BodyDialect::fastapi : BodyDialect::strict;
+}
+
 bool body_ok(RequestContext& ctx, const BodyResult& parsed) {
   if (parsed.status == BodyStatus::ok) return true;
   int status = parsed.status == BodyStatus::bad_request ? 400 : 422;
@@ -125,7 +131,7 @@ void list_tasks(RequestContext& ctx) {
 void create_task(RequestContext& ctx) {
   TaskInput& in = scratch().input;
   in = TaskInput{};
-  if (!body_ok(ctx, parse_task_body(ctx.req.body, BodyMode::create, in))) return;
+  if (!body_ok(ctx, parse_task_body(ctx.req.body, BodyMode::create, in, dialect(ctx)))) return;
   const Identity& who = ctx.identity;
   TaskReply& reply = scratch().reply;
   ctx.store.create(StoreUser{who.user_id, who.has_email ? &who.email : nullptr}, in, reply);
@@ -175,7 +181,7 @@ void get_task(RequestContext& ctx) {
 void write_task(RequestContext& ctx, BodyMode mode) {
   TaskInput& in = scratch().input;
   in = TaskInput{};
-  if (!body_ok(ctx, parse_task_body(ctx.req.body, mode, in))) return;
+  if (!body_ok(ctx, parse_task_body(ctx.req.body, mode, in, dialect(ctx)))) return;
   if (!is_uuid(ctx.route.task_id)) return task_not_found(ctx);
   TaskReply& reply = scratch().reply;
   if (mode == BodyMode::replace) {
@@ -220,7 +226,7 @@ void handle_tasks(RequestContext& ctx) {
 void handle_task(RequestContext& ctx) {
   switch (ctx.req.method) {
     case Method::put:
-      return write_task(ctx, BodyMode::replace);
+      return write_task(ctx, put_mode(dialect(ctx)));
     case Method::patch:
       return write_task(ctx, BodyMode::patch);
     case Method::del:
@@ -232,7 +238,7 @@ void handle_task(RequestContext& ctx) {
 
 void handle_task_complete(RequestContext& ctx) {
   std::optional<bool> set;
-  if (!body_ok(ctx, parse_complete_body(ctx.req.body, set))) return;
+  if (!body_ok(ctx, parse_complete_body(ctx.req.body, set, dialect(ctx)))) return;
   if (!is_uuid(ctx.route.task_id)) return task_not_found(ctx);
   TaskReply& reply = scratch().reply;
   ctx.store.complete(ctx.identity.user_id, ctx.route.task_id, condition(ctx), set, reply);

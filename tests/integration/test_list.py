@@ -131,7 +131,10 @@ class Filters(ListTestCase):
         # status agreeing with completed is fine; disagreeing is a 400 naming status.
         self.check("status=completed&completed=true", done)
         self.assertBadParam(self.a, "status=pending&completed=true", "status")
-        self.assertBadParam(self.a, "status=done", "status")
+        self.check("status=done", done)  # the spellings of common frontends
+        self.check("status=active", [k for k in self.tasks if k not in done])
+        self.assertBadParam(self.a, "status=active&completed=true", "status")
+        self.assertBadParam(self.a, "status=finished", "status")
         self.assertBadParam(self.a, "status=ALL", "status")
 
     def test_completed_bad_values(self):

@@ -39,6 +39,10 @@ TEST(ListQuery, Filters) {
   EXPECT_EQ(parse_ok("status=pending").completed, false);
   EXPECT_EQ(parse_ok("status=all&completed=true").completed, true);
   EXPECT_EQ(parse_ok("status=pending&completed=false").completed, false);
+  // The spellings of common frontends.
+  EXPECT_EQ(parse_ok("status=active").completed, false);
+  EXPECT_EQ(parse_ok("status=done").completed, true);
+  EXPECT_EQ(parse_ok("status=done&completed=true").completed, true);
   EXPECT_EQ(parse_ok("priority=low").priority, "low");
   EXPECT_EQ(parse_ok("priority=high").priority, "high");
   EXPECT_EQ(parse_ok("tag=home").tag, "home");
@@ -121,7 +125,10 @@ TEST(ListQuery, BadParametersAreNamed) {
       {"completed=yes", "completed"},
       {"completed=True", "completed"},
       {"completed=1", "completed"},
-      {"status=done", "status"},
+      {"status=finished", "status"},
+      {"status=Active", "status"},
+      {"status=active&completed=true", "status"},
+      {"status=done&completed=false", "status"},
       {"status=pending&completed=true", "status"},
       {"completed=false&status=completed", "status"},
       {"priority=urgent", "priority"},

@@ -145,3 +145,66 @@ TEST(Rfc3339, EveryDayRoundTrips) {
   }
   EXPECT_EQ(checked, 77066);
 }
+
+// A due time may also be a date alone (API.md §3): 00:00 UTC of that day.
+TEST(Rfc3339OrDate, DateAloneIsMidnightUtc) {
+  const Good cases[] = {
+      {"2026-12-01", "2026-12-01T00:00:00Z"},
+      {"2024-02-29", "2024-02-29T00:00:00Z"},
+      {"2000-02-29", "2000-02-29T00:00:00Z"},
+      {"0001-01-01", "0001-01-01T00:00:00Z"},
+      {"9999-12-31", "9999-12-31T00:00:00Z"},
+      // Date-times go through parse_rfc3339 unchanged.
+      {"2026-12-01T09:00:00+02:00", "2026-12-01T07:00:00Z"},
+      {"2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z"},
+  };
+  for (const Good& c : cases) {
+    std::string out = "untouched";
+    const char* reason = nullptr;
+    EXPECT_TRUE(parse_rfc3339_or_date(c.in, out, &reason))
+        << c.in << ": " << (reason ? reason : "");
+    EXPECT_EQ(out, c.utc) << c.in;
+    std::string again;  // the normalized text is a date-time the strict parser keeps as it is
+    EXPECT_TRUE(parse_rfc3339(out, again) && again == out) << c.in;
+  }
+}
+
+TEST(Rfc3339OrDate, RejectsImpossibleOrMalformedDates) {
+  const Bad cases[] = {
+      {"2026-02-30", "Feb 30"},
+      {"2026-02-29", "Feb 29 outside a leap year"},
+      {"1900-02-29", "1900 is not a leap year"},
+      {"2026-04-31", "April 31"},
+      {"2026-13-01", "month 13"},
+      {"2026-00-10", "month 00"},
+      {"2026-12-00", "day 00"},
+      {"0000-01-01", "year 0"},
+      {"2026-1-01", "one-digit month"},
+      {"2026-12-1", "one-digit day"},
+      {"20261201", "no dashes"},
+      {"2026/12/01", "slashes"},
+      {"01-12-2026", "day first"},
+      {"2026-12-01T", "T without a time"},
+      {"2026-12-01 ", "trailing space"},
+      {" 2026-12-01", "leading space"},
+      {"2026-12-01Z", "date with a zone"},
+      {"2026-12-01T09:00:00", "date-time without an offset"},
+      {"", "empty"},
+      {"+026-12-01", "signed year"},
+  };
+  for (const Bad& c : cases) {
+    std::string out = "untouched";
+    const char* reason = nullptr;
+    EXPECT_FALSE(parse_rfc3339_or_date(c.in, out, &reason)) << c.what;
+    EXPECT_EQ(out, "untouched") << c.what;
+    EXPECT_NE(reason, nullptr) << c.what;
+  }
+  std::string out;
+  const char* reason = nullptr;
+  ASSERT_FALSE(parse_rfc3339_or_date("2026-02-30", out, &reason));
+  EXPECT_STREQ(reason, "day does not exist in that month");
+  ASSERT_FALSE(parse_rfc3339_or_date("2026/12/01", out, &reason));
+  EXPECT_STREQ(reason, "expected a date YYYY-MM-DD or a date-time YYYY-MM-DDTHH:MM:SSZ");
+  // The strict parser still takes no date alone (list filters are RFC 3339 date-times).
+  EXPECT_FALSE(parse_rfc3339("2026-12-01", out));
+}

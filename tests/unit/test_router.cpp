@@ -32,6 +32,12 @@ const Case kCases[] = {
     {"/api/user%40example.com/tasks", Endpoint::tasks, "", "user@example.com"},
     {"/api/a%2Fb/tasks", Endpoint::tasks, "", "a/b"},
     {"/api/tasks/tasks", Endpoint::task, "tasks", nullptr},
+    // `toggle` is another spelling of `complete`, on every prefix form.
+    {"/api/tasks/abc/toggle", Endpoint::task_complete, "abc", nullptr},
+    {"/api/todos/abc/toggle", Endpoint::task_complete, "abc", nullptr},
+    {"/api/v1/tasks/abc/toggle/", Endpoint::task_complete, "abc", nullptr},
+    {"/api/u1/tasks/x/toggle", Endpoint::task_complete, "x", "u1"},
+    {"/api/v1/u1/todos/x/toggle", Endpoint::task_complete, "x", "u1"},
 };
 
 TEST(Router, MatchesEveryRouteAndAlias) {
@@ -52,7 +58,8 @@ TEST(Router, UnknownPathsAreNone) {
   RouteMatch m;
   for (const char* path : {"", "/", "/api", "/api/", "/apix/tasks", "/api//tasks", "/api/tasks/a/b",
                            "/api/tasks/a/undo", "/health", "/api/u/me", "/api/u/x/tasks",
-                           "/api/%zz/tasks", "/api/tasks/a/complete/x", "/api/a/b/c/d/e/f"}) {
+                           "/api/%zz/tasks", "/api/tasks/a/complete/x", "/api/tasks/a/toggle/x",
+                           "/api/tasks/a/Toggle", "/api/a/b/c/d/e/f"}) {
     match_route(path, m);
     EXPECT_EQ(m.endpoint, Endpoint::none) << path;
   }

@@ -234,7 +234,16 @@ TEST(TaskBody, FieldErrorsInEveryMode) {
       {R"("version":1)", "version", "read-only field"},
       {R"("titel":"typo")", "titel", "unknown field"},
       {R"("Title":"x")", "Title", "unknown field"},
-      {R"("due_date":"2026-12-01T09:00:00Z")", "due_date", "unknown field"},
+      {R"("dueDate":"2026-12-01T09:00:00Z")", "dueDate", "unknown field"},
+      {R"("isCompleted":true)", "isCompleted", "unknown field"},
+      {R"("due_date":"2026-02-30")", "due_date", nullptr},
+      {R"("due_date":"")", "due_date", nullptr},
+      {R"("due_date":5)", "due_date", nullptr},
+      {R"("is_completed":null)", "is_completed", "must not be null"},
+      {R"("is_completed":"yes")", "is_completed", "must be a boolean (true or false)"},
+      {R"("is_completed":true,"is_completed":true)", "is_completed", "duplicate field"},
+      {R"("completed":true,"is_completed":false)", "is_completed", nullptr},
+      {R"("due_at":null,"due_date":"2026-12-01")", "due_date", nullptr},
       {R"("":1)", "", "unknown field"},
       {R"("description":5)", "description", "must be a string or null"},
       {R"("description":[])", "description", "must be a string or null"},
@@ -356,4 +365,167 @@ TEST(TaskBody, MergePatchSemantics) {
             BodyStatus::ok);
   EXPECT_TRUE(rep.description.present);
   EXPECT_FALSE(rep.description.value.has_value());
+}
+
+TEST(TaskBody, AliasesSetTheirField) {
+  for (BodyMode mode : {BodyMode::create, BodyMode::replace, BodyMode::patch}) {
+    TaskInput in;
+    BodyResult r =
+        parse_task_body(R"({"title":"t","is_completed":true,"due_date":"2026-12-01"})", mode, in);
+    ASSERT_EQ(r.status, BodyStatus::ok) << r.detail << " / " << mode_name(mode);
+    EXPECT_EQ(in.completed.value, true);
+    EXPECT_EQ(in.due_at.value, "2026-12-01T00:00:00Z");
+  }
+  // In a merge patch an alias keeps the field's null rule: due_date null clears.
+  TaskInput in;
+  ASSERT_EQ(parse_task_body(R"({"due_date":null})", BodyMode::patch, in).status, BodyStatus::ok);
+  EXPECT_TRUE(in.due_at.present);
+  EXPECT_FALSE(in.due_at.value.has_value());
+  EXPECT_FALSE(in.completed.present);
+}
+
+TEST(TaskBody, BothSpellingsMustAgree) {
+  struct Case {
+    const char* body;
+    bool ok;
+  };
+  const Case cases[] = {
+      {R"({"title":"t","completed":true,"is_completed":true})", true},
+      {R"({"title":"t","is_completed":false,"completed":false})", true},
+      {R"({"title":"t","due_at":"2026-12-01T00:00:00Z","due_date":"2026-12-01"})", true},
+      {R"({"title":"t","due_at":"2026-12-01T02:00:00+02:00","due_date":"2026-12-01"})", true},
+      {R"({"title":"t","due_at":null,"due_date":null})", true},
+      {R"({"title":"t","completed":true,"is_completed":false})", false},
+      {R"({"title":"t","due_at":"2026-12-01T09:00:00Z","due_date":"2026-12-01"})", false},
+      {R"({"title":"t","due_at":null,"due_date":"2026-12-01"})", false},
+      {R"({"title":"t","due_date":"2026-12-02","due_at":"2026-12-01"})", false},
+  };
+  for (BodyDialect dialect : {BodyDialect::strict, BodyDialect::fastapi}) {
+    for (const Case& c : cases) {
+      TaskInput in;
+      BodyResult r = parse_task_body(c.body, BodyMode::create, in, dialect);
+      EXPECT_EQ(r.status, c.ok ? BodyStatus::ok : BodyStatus::validation_failed) << c.body;
+      if (c.ok) continue;
+      ASSERT_EQ(r.errors.size(), 1u) << c.body;
+      bool completed = std::string(c.body).find("completed") != std::string::npos;
+      EXPECT_EQ(r.errors[0].field, completed ? "is_completed" : "due_date") << c.body;
+      EXPECT_NE(r.errors[0].message.find(completed ? "completed" : "due_at"), std::string::npos)
+          << r.errors[0].message;
+    }
+  }
+}
+
+TEST(TaskBody, DueAcceptsADateAlone) {
+  TaskInput in;
+  ASSERT_EQ(parse_task_body(R"({"title":"t","due_at":"2024-02-29"})", BodyMode::create, in).status,
+            BodyStatus::ok);
+  EXPECT_EQ(in.due_at.value, "2024-02-29T00:00:00Z");
+  for (const char* date : {"2026-02-30", "2026-02-29", "2026-13-01", "0000-01-01", "2026-12-1",
+                           "12/01/2026", "2026-12-01T", ""}) {
+    for (const char* field : {"due_at", "due_date"}) {
+      std::string body = std::string(R"({"title":"t",")") + field + R"(":")" + date + R"("})";
+      BodyResult r = parse_task_body(body, BodyMode::create, in);
+      ASSERT_EQ(r.status, BodyStatus::validation_failed) << body;
+      EXPECT_EQ(errors_of(r).count(field), 1u) << body;
+    }
+  }
+  BodyResult r = parse_task_body(R"({"due_at":"2026-02-30"})", BodyMode::patch, in);
+  EXPECT_EQ(errors_of(r)["due_at"],
+            "must be an RFC 3339 date-time such as 2026-12-01T09:00:00Z or a date such as "
+            "2026-12-01 (day does not exist in that month)");
+}
+
+// The FastAPI dialect of the compatibility routes (API.md §5).
+TEST(TaskBodyFastApi, IgnoresUnknownAndReadOnlyFields) {
+  const std::string extras =
+      R"("id":"0b6f1c9e-3b8a-4a51-9f3e-2b1a7c0d9e11","user_id":"someone","created_at":"x",)"
+      R"("updated_at":null,"completed_at":5,"version":"v","category":"work","dueDate":"",)"
+      R"("Title":null,"":[],"nested":{"title":7},"category":"twice")";
+  for (BodyMode mode : {BodyMode::create, BodyMode::replace, BodyMode::patch}) {
+    TaskInput in;
+    BodyResult r = parse_task_body("{" + extras + R"(,"title":" Buy milk ","priority":"high"})",
+                                   mode, in, BodyDialect::fastapi);
+    ASSERT_EQ(r.status, BodyStatus::ok) << r.detail << " / " << mode_name(mode);
+    EXPECT_EQ(in.title.value, "Buy milk");
+    EXPECT_EQ(in.priority.value, "high");
+    // The strict dialect lists each of them.
+    r = parse_task_body("{" + extras + R"(,"title":"t"})", mode, in, BodyDialect::strict);
+    ASSERT_EQ(r.status, BodyStatus::validation_failed);
+    auto errors = errors_of(r);
+    for (const char* field : {"id", "user_id", "created_at", "updated_at", "completed_at",
+                              "version", "category", "dueDate", "Title", "", "nested"}) {
+      EXPECT_EQ(errors.count(field), 1u) << field;
+    }
+  }
+}
+
+TEST(TaskBodyFastApi, KnownFieldsAreValidatedExactly) {
+  std::string body = R"({"id":"x","title":"   ","description":7,"completed":null,
+    "priority":"urgent","due_at":"2026-02-29","tags":["a",3],"due_date":"","is_completed":1,
+    "extra":true})";
+  for (BodyMode mode : {BodyMode::create, BodyMode::replace, BodyMode::patch}) {
+    TaskInput in;
+    BodyResult r = parse_task_body(body, mode, in, BodyDialect::fastapi);
+    ASSERT_EQ(r.status, BodyStatus::validation_failed);
+    auto errors = errors_of(r);
+    const char* expected[] = {"title",  "description", "completed", "priority",
+                              "due_at", "tags[1]",     "due_date",  "is_completed"};
+    EXPECT_EQ(errors.size(), std::size(expected));
+    for (const char* field : expected) EXPECT_EQ(errors.count(field), 1u) << field;
+  }
+  // Duplicates of a known field, nulls of non-nullable fields and the 400s stay.
+  for (const char* bad : {R"({"title":"a","title":"b"})", R"({"title":null})",
+                          R"({"priority":null})", R"({"tags":null})", R"({"completed":null})"}) {
+    TaskInput in;
+    EXPECT_EQ(parse_task_body(bad, BodyMode::patch, in, BodyDialect::fastapi).status,
+              BodyStatus::validation_failed)
+        << bad;
+  }
+  TaskInput in;
+  EXPECT_EQ(parse_task_body("[]", BodyMode::patch, in, BodyDialect::fastapi).status,
+            BodyStatus::bad_request);
+  EXPECT_EQ(parse_task_body(R"({"x":1,})", BodyMode::patch, in, BodyDialect::fastapi).status,
+            BodyStatus::bad_request);
+  EXPECT_EQ(parse_task_body(R"({"x":"\ud800"})", BodyMode::patch, in, BodyDialect::fastapi).status,
+            BodyStatus::bad_request);
+}
+
+TEST(TaskBodyFastApi, CreateStillNeedsATitle) {
+  TaskInput in;
+  BodyResult r =
+      parse_task_body(R"({"id":"x","completed":true})", BodyMode::create, in, BodyDialect::fastapi);
+  ASSERT_EQ(r.status, BodyStatus::validation_failed);
+  EXPECT_EQ(errors_of(r), (std::map<std::string, std::string>{{"title", "is required"}}));
+}
+
+TEST(TaskBodyFastApi, PutUpdatesOnlyTheFieldsItCarries) {
+  EXPECT_EQ(put_mode(BodyDialect::strict), BodyMode::replace);
+  EXPECT_EQ(put_mode(BodyDialect::fastapi), BodyMode::patch);
+  // A drag-and-drop board moves a card: no title, and nothing else is reset.
+  TaskInput in;
+  ASSERT_EQ(parse_task_body(R"({"completed":true,"priority":"high"})",
+                            put_mode(BodyDialect::fastapi), in, BodyDialect::fastapi)
+                .status,
+            BodyStatus::ok);
+  EXPECT_FALSE(in.title.present);
+  EXPECT_FALSE(in.description.present);
+  EXPECT_FALSE(in.due_at.present);
+  EXPECT_FALSE(in.tags.present);
+  EXPECT_EQ(in.completed.value, true);
+  EXPECT_EQ(in.priority.value, "high");
+  // An edit form echoing the whole task back: the read-only fields are dropped.
+  TaskInput echo;
+  ASSERT_EQ(parse_task_body(R"({"id":"0b6f1c9e-3b8a-4a51-9f3e-2b1a7c0d9e11","title":"New",
+      "description":null,"completed":false,"priority":"low","due_at":null,"tags":[],
+      "created_at":"2026-11-22T10:00:00.123Z","updated_at":"2026-11-22T10:00:00.123Z",
+      "completed_at":null,"version":3})",
+                            put_mode(BodyDialect::fastapi), echo, BodyDialect::fastapi)
+                .status,
+            BodyStatus::ok);
+  EXPECT_EQ(echo.title.value, "New");
+  EXPECT_TRUE(echo.description.present);
+  EXPECT_FALSE(echo.description.value.has_value());
+  // The strict PUT still needs the title.
+  EXPECT_EQ(parse_task_body(R"({"completed":true})", put_mode(BodyDialect::strict), in).status,
+            BodyStatus::validation_failed);
 }

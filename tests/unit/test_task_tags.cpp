@@ -109,6 +109,11 @@ TEST(CompleteBody, ToggleSetOrReject) {
       {R"({"completed":true,"title":"x"})", BodyStatus::validation_failed, std::nullopt, "title"},
       {R"({"version":3})", BodyStatus::validation_failed, std::nullopt, "version"},
       {R"({"done":true})", BodyStatus::validation_failed, std::nullopt, "done"},
+      {R"({"is_completed":true})", BodyStatus::ok, true, nullptr},
+      {R"({"is_completed":false,"completed":false})", BodyStatus::ok, false, nullptr},
+      {R"({"is_completed":true,"completed":false})", BodyStatus::validation_failed, std::nullopt,
+       "is_completed"},
+      {R"({"is_completed":null})", BodyStatus::validation_failed, std::nullopt, "is_completed"},
   };
   for (const Case& c : cases) {
     std::optional<bool> set = !c.set.value_or(false);  // a value the parser must overwrite
@@ -129,6 +134,36 @@ TEST(CompleteBody, ToggleSetOrReject) {
   BodyResult r = parse_complete_body(R"({"id":1,"completed":"x","x":2})", set);
   EXPECT_EQ(r.errors.size(), 3u);
   EXPECT_EQ(errors_of(r)["id"], "read-only field");
+}
+
+// The FastAPI dialect ignores every member but completed / is_completed.
+TEST(CompleteBody, FastApiIgnoresOtherMembers) {
+  struct Case {
+    const char* body;
+    BodyStatus status;
+    std::optional<bool> set;
+  };
+  const Case cases[] = {
+      {R"({"completed":true,"title":"x","id":"y","version":3})", BodyStatus::ok, true},
+      {R"({"done":true})", BodyStatus::ok, std::nullopt},
+      {R"({"is_completed":false,"extra":[1,2]})", BodyStatus::ok, false},
+      {R"({"completed":"yes","extra":1})", BodyStatus::validation_failed, std::nullopt},
+      {R"({"completed":true,"is_completed":false})", BodyStatus::validation_failed, std::nullopt},
+      {"[]", BodyStatus::bad_request, std::nullopt},
+  };
+  for (const Case& c : cases) {
+    std::optional<bool> set = !c.set.value_or(false);
+    BodyResult r = parse_complete_body(c.body, set, BodyDialect::fastapi);
+    EXPECT_EQ(r.status, c.status) << c.body;
+    if (c.status == BodyStatus::ok) {
+      EXPECT_EQ(set, c.set) << c.body;
+    }
+  }
+  std::optional<bool> set;
+  BodyResult r =
+      parse_complete_body(R"({"completed":"x","title":"y","id":1})", set, BodyDialect::fastapi);
+  EXPECT_EQ(errors_of(r).size(), 1u);
+  EXPECT_EQ(errors_of(r).count("completed"), 1u);
 }
 
 TEST(TagsToJson, EscapesAnything) {
