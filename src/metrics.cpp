@@ -118,9 +118,17 @@ int claim_slot() {
   Scoreboard* b = board();
   if (b == nullptr) return -1;
   for (int i = 0; i < kMaxWorkerSlots; ++i) {
-    if (b->slots[i].state.load(kRelaxed) == static_cast<std::uint8_t>(WorkerState::free)) {
-      return i;
-    }
+    WorkerSlot& s = b->slots[i];
+    if (s.state.load(kRelaxed) != static_cast<std::uint8_t>(WorkerState::free)) continue;
+    // Set up before the fork: once forked, the worker owns the slot's fields, and a
+    // late write from here could overwrite its first `idle`.
+    s.pid.store(0, kRelaxed);
+    s.started_unix_ms.store(unix_ms_now(), kRelaxed);
+    s.requests.store(0, kRelaxed);
+    s.request_start_unix_ms.store(0, kRelaxed);
+    s.last_duration_us.store(0, kRelaxed);
+    s.state.store(static_cast<std::uint8_t>(WorkerState::starting), kRelaxed);
+    return i;
   }
   return -1;
 }
@@ -128,13 +136,7 @@ int claim_slot() {
 void worker_spawned(int slot, int pid) {
   Scoreboard* b = board();
   if (b == nullptr || slot < 0) return;
-  WorkerSlot& s = b->slots[slot];
-  s.pid.store(pid, kRelaxed);
-  s.started_unix_ms.store(unix_ms_now(), kRelaxed);
-  s.requests.store(0, kRelaxed);
-  s.request_start_unix_ms.store(0, kRelaxed);
-  s.last_duration_us.store(0, kRelaxed);
-  s.state.store(static_cast<std::uint8_t>(WorkerState::starting), kRelaxed);
+  b->slots[slot].pid.store(pid, kRelaxed);  // the worker stores the same value itself
 }
 
 void worker_exited(int slot, std::string_view reason) {

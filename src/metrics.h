@@ -22,9 +22,10 @@ void db_error(const char* sqlstate);                        // classified by SQL
 void jwks_loaded(std::size_t keys, std::int64_t now_unix);  // a successful JWKS load
 
 // --- the master -----------------------------------------------------------------
-// A free slot for a worker about to be forked (-1: none; the worker runs unlisted).
+// A free slot, marked `starting`, for a worker about to be forked (-1: none; the
+// worker then runs unlisted). If the fork fails, worker_exited() frees it again.
 int claim_slot();
-void worker_spawned(int slot, int pid);
+void worker_spawned(int slot, int pid);  // in the master, after a successful fork
 // `reason` is kept in the slot for its next worker ("signal Killed", "recycled", ...).
 void worker_exited(int slot, std::string_view reason);
 // Every master loop iteration (at least every 100 ms): heartbeat, listen queue.

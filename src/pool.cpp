@@ -128,6 +128,7 @@ pid_t Pool::spawn() {
   pid_t pid = fork();
   if (pid < 0) {
     log_error("fork failed", {{"error", strerror(errno)}});
+    metrics::worker_exited(slot, "fork failed");
     next_spawn_ms_ = monotonic_ms() + 1000;
     return 0;
   }
