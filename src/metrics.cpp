@@ -31,7 +31,13 @@ std::int64_t mono_ns() {
 // This worker's slot, and the clock of the request it is serving. A worker with no
 // slot (all taken) still counts pool-wide; it only does not show in the list.
 WorkerSlot g_unlisted{};
-WorkerSlot* g_slot = &g_unlisted;
+int g_slot_index = -1;
+
+// An index, not a pointer: the slot is only ever reached through the live mapping.
+WorkerSlot& my_slot() {
+  Scoreboard* b = board();
+  return b != nullptr && g_slot_index >= 0 ? b->slots[g_slot_index] : g_unlisted;
+}
 
 struct RequestClock {
   std::int64_t begin_ns = 0;
@@ -60,7 +66,7 @@ WorkerState state_of(Stage s) {
 }
 
 void set_state(WorkerState s) {
-  g_slot->state.store(static_cast<std::uint8_t>(s), kRelaxed);
+  my_slot().state.store(static_cast<std::uint8_t>(s), kRelaxed);
 }
 
 int bucket_of(std::int64_t us) {
@@ -173,8 +179,8 @@ void master_tick(int listen_fd) {
 void worker_attach(int slot) {
   Scoreboard* b = board();
   if (b == nullptr || slot < 0) return;
-  g_slot = &b->slots[slot];
-  g_slot->pid.store(getpid(), kRelaxed);
+  g_slot_index = slot;
+  my_slot().pid.store(getpid(), kRelaxed);
 }
 
 void worker_ready() {
@@ -188,8 +194,8 @@ void request_begin() {
   std::fill(std::begin(g_clock.stage_ns), std::end(g_clock.stage_ns), 0);
   g_clock.route = 0;
   g_clock.method = 0;
-  g_slot->request_start_unix_ms.store(unix_ms_now(), kRelaxed);
-  g_slot->route.store(0, kRelaxed);
+  my_slot().request_start_unix_ms.store(unix_ms_now(), kRelaxed);
+  my_slot().route.store(0, kRelaxed);
   set_state(WorkerState::reading);
   count(Counter::accepted_conn);
 }
@@ -197,8 +203,8 @@ void request_begin() {
 void request_route(int endpoint, int method) {
   g_clock.route = std::clamp(endpoint, 0, kMaxRoutes - 1);
   g_clock.method = std::clamp(method, 0, kMethodCount - 1);
-  g_slot->route.store(static_cast<std::uint8_t>(g_clock.route), kRelaxed);
-  g_slot->method.store(static_cast<std::uint8_t>(g_clock.method), kRelaxed);
+  my_slot().route.store(static_cast<std::uint8_t>(g_clock.route), kRelaxed);
+  my_slot().method.store(static_cast<std::uint8_t>(g_clock.method), kRelaxed);
 }
 
 void stage(Stage s) {
@@ -219,8 +225,8 @@ void request_end(int status, std::string_view request_id, std::int64_t slow_ms) 
     b->latency_buckets[g_clock.route][bucket_of(us)].fetch_add(1, kRelaxed);
     b->latency_sum_us[g_clock.route].fetch_add(static_cast<std::uint64_t>(us), kRelaxed);
   }
-  g_slot->last_duration_us.store(us, kRelaxed);
-  g_slot->requests.fetch_add(1, kRelaxed);  // one writer: the worker itself
+  my_slot().last_duration_us.store(us, kRelaxed);
+  my_slot().requests.fetch_add(1, kRelaxed);  // one writer: the worker itself
   set_state(WorkerState::idle);
   if (slow_ms > 0 && total_ns >= slow_ms * 1000000) {
     count(Counter::slow_requests);
