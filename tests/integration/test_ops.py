@@ -343,6 +343,43 @@ class UserRateLimit(OpsTestCase):
         time.sleep(int(refused.headers.get("Retry-After")))
         self.assertEqual(s.request("GET", "/api/me", token=flooder).status, 200)
 
+    def test_nginx_limit_conn_per_address(self):
+        """The site's limit_conn, lowered to 2 for the test: a third concurrent request
+        from one address gets nginx's JSON 429 while two wait in the workers."""
+        s = self.stack
+        site = s.path("nginx", "todo-api.conf")
+        with open(site) as f:
+            shipped = f.read()
+        self.assertEqual(shipped.count("limit_conn todo_api_conn 100;"), 1)
+
+        def reload(text):
+            with open(site, "w") as f:
+                f.write(text)
+            subprocess.run(s.nginx_command("-s", "reload"), check=True, capture_output=True)
+            time.sleep(0.5)  # the old nginx workers finish
+        reload(shipped.replace("limit_conn todo_api_conn 100;", "limit_conn todo_api_conn 2;"))
+        try:
+            token = s.token("conn-user")
+            results = []
+            with s.psql_session() as db:
+                db.execute("BEGIN; LOCK TABLE todo.tasks IN ACCESS EXCLUSIVE MODE")
+                held = [threading.Thread(target=lambda: results.append(
+                    s.request("GET", "/api/tasks", token=token, timeout=10))) for _ in range(2)]
+                for t in held:
+                    t.start()
+                stack.wait_until(lambda: self.cli("--json").returncode == 0 and json.loads(
+                    self.cli("--json").stdout)["active processes"] == 2, 5, interval=0.05,
+                    what="two requests in the workers")
+                third = s.request("GET", "/api/tasks", token=token)
+                db.execute("ROLLBACK")
+                for t in held:
+                    t.join()
+            self.assertEqual(third.status, 429, third)
+            self.assertEqual(third.json["code"], "too_many_requests")
+            self.assertEqual(sorted(r.status for r in results), [200, 200])
+        finally:
+            reload(shipped)
+
     def test_zero_disables_the_limit(self):
         s = self.stack
         s.restart_pool(env={"USER_RATE_LIMIT": "0"})
