@@ -121,6 +121,16 @@ const Variable kVariables[] = {
     {"MAX_REQUESTS", int_field(&Config::max_requests, 0, INT64_MAX), "an integer >= 0"},
     {"SHUTDOWN_TIMEOUT_SECONDS", int_field(&Config::shutdown_timeout_seconds, 0, 3600),
      "an integer 0..3600"},
+    {"USER_RATE_LIMIT", int_field(&Config::user_rate_limit, 0, 1000000), "an integer 0..1000000"},
+    {"USER_RATE_BURST", int_field(&Config::user_rate_burst, 1, 1000000), "an integer 1..1000000"},
+    {"SLOW_REQUEST_MS", int_field(&Config::slow_request_ms, 0, 3600000), "an integer 0..3600000"},
+    {"STATUS_FILE",
+     [](Config& c, std::string_view t) {
+       c.status_file = std::string(t);
+       c.status_file_set = true;
+       return t.starts_with("/");
+     },
+     "an absolute file path"},
     {"LOG_LEVEL",
      [](Config& c, std::string_view t) {
        c.log_level = std::string(t);

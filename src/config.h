@@ -34,6 +34,13 @@ struct Config {
   std::int64_t max_requests = 0;
   int shutdown_timeout_seconds = 30;
 
+  // Operations (docs/OPERATIONS.md)
+  std::int64_t user_rate_limit = 20;  // requests/s per user; 0 = no limit
+  std::int64_t user_rate_burst = 100;
+  std::int64_t slow_request_ms = 500;                     // 0 = no slow-request log
+  std::string status_file = "/run/todo-api/status/pool";  // the shared segment's file
+  bool status_file_set = false;  // STATUS_FILE given: failing to create it stops the pool
+
   // Logging
   std::string log_level = "info";
   std::string log_format = "json";

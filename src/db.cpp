@@ -7,6 +7,7 @@
 #include <string>
 
 #include "log.h"
+#include "metrics.h"
 
 namespace {
 
@@ -66,6 +67,7 @@ void Database::note_connect_failure(ConnectFailure kind, const char* error) {
 
 void Database::drop_connection(const char* why) {
   if (conn_) log_warn("database connection dropped", {{"reason", why}});
+  if (conn_) metrics::count(metrics::Counter::db_reconnects);
   conn_.reset();
 }
 
@@ -131,6 +133,7 @@ bool Database::connect_now() {
 }
 
 DbResult Database::exec(StatementId id, const char* const* params, int nparams) {
+  metrics::StageScope db_stage(metrics::Stage::db);
   const Statement& s = statement(id);
   DbResult out;
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -138,6 +141,7 @@ DbResult Database::exec(StatementId id, const char* const* params, int nparams) 
       out.status = DbStatus::unavailable;
       out.sqlstate = "08006";
       out.message = "no database connection";
+      metrics::db_error(out.sqlstate.c_str());
       return out;
     }
     PgResultPtr res{
@@ -156,6 +160,7 @@ DbResult Database::exec(StatementId id, const char* const* params, int nparams) 
     out.sqlstate = state ? state : "08006";
     out.message = PQerrorMessage(conn_.get());
     out.status = classify(out.sqlstate);
+    metrics::db_error(out.sqlstate.c_str());
     bool lost = PQstatus(conn_.get()) != CONNECTION_OK;
     if (lost) {
       drop_connection("connection lost during a statement");

@@ -4,6 +4,8 @@
 
 #include "handlers.h"
 #include "log.h"
+#include "metrics.h"
+#include "user_rate_limit.h"
 
 Dispatcher::Dispatcher(const Config& config, Database& db, Authenticator& auth)
     : Dispatcher(config, db, auth, pg_store_) {}
@@ -20,8 +22,10 @@ Dispatcher::Dispatcher(const Config& config, Database& db, Authenticator& auth, 
 void Dispatcher::handle(const Request& req, Response& res) {
   // CORS headers go on every answer to an allowed origin, the 404 of an unknown
   // route included: without them a browser hides the status from the frontend.
+  metrics::stage(metrics::Stage::render);
   add_cors(req, res);
   match_route(req.path, route_);
+  metrics::request_route(static_cast<int>(route_.endpoint), static_cast<int>(req.method));
   if (route_.endpoint == Endpoint::none) {
     set_error(res, 404, "Not found");
     return;
@@ -37,6 +41,8 @@ void Dispatcher::handle(const Request& req, Response& res) {
   }
   identity_ = Identity{};
   if (requires_auth(route_.endpoint, req.method) && !authenticate(req, res)) return;
+  // Per-user rate limit (API.md §1): right after we know who it is, before any work.
+  if (!identity_.user_id.empty() && !admit_user(config_, identity_.user_id, res)) return;
   if (route_.has_path_user && route_.path_user != identity_.user_id) {
     set_error(res, 403, "This path belongs to another user");
     return;
@@ -67,12 +73,19 @@ void Dispatcher::handle(const Request& req, Response& res) {
     case Endpoint::task_complete:
       handle_task_complete(ctx);
       break;
+    case Endpoint::status:
+      handle_status(ctx);
+      break;
+    case Endpoint::metrics:
+      handle_metrics(ctx);
+      break;
     case Endpoint::none:
       break;
   }
 }
 
 bool Dispatcher::authenticate(const Request& req, Response& res) {
+  metrics::StageScope auth_stage(metrics::Stage::auth);
   AuthResult result =
       auth_.authenticate(req.authorization, static_cast<std::int64_t>(time(nullptr)));
   switch (result.status) {

@@ -71,6 +71,7 @@ void Response::clear() {
   status = 200;
   body.clear();
   headers.clear();
+  content_type = {};
 }
 
 std::string_view error_code_for(int status) {
@@ -93,6 +94,8 @@ std::string_view error_code_for(int status) {
       return "unsupported_media_type";
     case 422:
       return "validation_failed";
+    case 429:
+      return "too_many_requests";
     case 503:
       return "service_unavailable";
     default:
@@ -128,6 +131,8 @@ std::string_view reason_phrase(int status) {
       return "Unsupported Media Type";
     case 422:
       return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
     case 503:
       return "Service Unavailable";
     default:

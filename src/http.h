@@ -40,6 +40,7 @@ struct Response {
   int status = 200;
   std::string body;                                          // JSON text (empty for 204/304)
   std::vector<std::pair<std::string, std::string>> headers;  // besides the fixed ones
+  std::string_view content_type;  // empty: JSON (a static string otherwise, e.g. /metrics)
 
   void clear();
   void add_header(std::string name, std::string value) {

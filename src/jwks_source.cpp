@@ -6,6 +6,8 @@
 #include <mutex>
 #include <sstream>
 
+#include "metrics.h"
+
 namespace {
 
 constexpr std::size_t kMaxJwksBytes = 1 << 20;
@@ -103,9 +105,14 @@ bool JwksSource::load(std::int64_t now) {
   auto fresh = std::make_unique<KeySet>();
   if (!fetched.ok) {
     last_error_ = fetched.error;
+    metrics::count(metrics::Counter::jwks_refresh_failures);
     return false;
   }
-  if (!parse_jwks(fetched.body, *fresh, last_error_)) return false;
+  if (!parse_jwks(fetched.body, *fresh, last_error_)) {
+    metrics::count(metrics::Counter::jwks_refresh_failures);
+    return false;
+  }
+  metrics::jwks_loaded(fresh->keys.size(), now);
   last_error_.clear();
   keys_ = std::move(fresh);
   loaded_at_ = now;

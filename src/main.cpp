@@ -17,6 +17,8 @@
 #include "log.h"
 #include "migrate.h"
 #include "pool.h"
+#include "shared_state.h"
+#include "status_report.h"
 #include "worker.h"
 
 namespace {
@@ -28,6 +30,9 @@ constexpr const char* kUsage =
     "                                        reach the database\n"
     "       todo-api token --sub ID [--email E] [--ttl SECONDS]\n"
     "                                        mint an HS256 token with JWT_SECRET (local trials)\n"
+    "       todo-api status [--full] [--json] [--file PATH]\n"
+    "                                        the running pool's scoreboard (STATUS_FILE);\n"
+    "                                        exits 1 when no pool runs\n"
     "       todo-api --version\n";
 
 bool report(const std::vector<std::string>& problems) {
@@ -143,6 +148,46 @@ int token(int argc, char** argv) {
   return 0;
 }
 
+// Reads the running pool's shared segment: works even when every worker is busy
+// (no request goes through nginx), and tells a stale file from a live pool.
+int status(int argc, char** argv) {
+  bool full = false;
+  bool json = false;
+  std::string file;
+  for (int i = 2; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--full") {
+      full = true;
+    } else if (arg == "--json") {
+      json = true;
+    } else if (arg == "--file" && i + 1 < argc) {
+      file = argv[++i];
+    } else {
+      std::fprintf(stderr, "todo-api status: unknown option %s\n%s", argv[i], kUsage);
+      return 2;
+    }
+  }
+  if (file.empty()) {
+    std::vector<std::string> ignored;  // only STATUS_FILE matters here
+    file = load_config(ignored, /*need_auth=*/false).status_file;
+  }
+  std::string error;
+  SharedMapping shared = open_shared_state(file, error);
+  if (shared.get() == nullptr) {
+    std::fprintf(stderr, "todo-api status: no running pool: %s\n", error.c_str());
+    return 1;
+  }
+  std::string out;
+  if (json) {
+    render_status_json(*shared.get(), full, unix_ms_now(), out);
+    out += '\n';
+  } else {
+    render_status_table(*shared.get(), full, unix_ms_now(), out);
+  }
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -151,6 +196,7 @@ int main(int argc, char** argv) {
   if (command == "check-config") return check_config();
   if (command == "migrate") return migrate(argc, argv);
   if (command == "token") return token(argc, argv);
+  if (command == "status") return status(argc, argv);
   if (command == "--version" || command == "version") {
     std::puts("todo-api " TODO_API_VERSION);
     return 0;

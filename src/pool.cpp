@@ -18,6 +18,8 @@
 #include "db.h"
 #include "listen_socket.h"
 #include "log.h"
+#include "metrics.h"
+#include "shared_state.h"
 
 namespace {
 
@@ -29,6 +31,7 @@ struct WorkerSlot {
   std::int64_t started_ms;
   bool ready = false;
   bool retiring = false;  // told to finish and exit; not replaced when it does
+  int slot = -1;          // its scoreboard slot (-1: none free)
 };
 
 class Pool {
@@ -95,6 +98,7 @@ int Pool::run() {
       killed_ = true;
     }
 
+    metrics::master_tick(stopping_ ? -1 : listen_fd_);  // closed once stopping
     pollfd pfds[2] = {{signal_fd_, POLLIN, 0}, {ready_read_, POLLIN, 0}};
     if (poll(pfds, 2, next_timeout_ms()) < 0 && errno != EINTR) break;
 
@@ -120,9 +124,11 @@ int Pool::run() {
 }
 
 pid_t Pool::spawn() {
+  int slot = metrics::claim_slot();
   pid_t pid = fork();
   if (pid < 0) {
     log_error("fork failed", {{"error", strerror(errno)}});
+    metrics::worker_exited(slot, "fork failed");
     next_spawn_ms_ = monotonic_ms() + 1000;
     return 0;
   }
@@ -137,10 +143,12 @@ pid_t Pool::spawn() {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     log_set_role("worker");
+    metrics::worker_attach(slot);
     // _exit: the master's atexit handlers and destructors are not the worker's to run.
     _exit(worker_main_(config_, listen_fd_, ready_write_));
   }
-  workers_.push_back(WorkerSlot{pid, monotonic_ms()});
+  metrics::worker_spawned(slot, pid);
+  workers_.push_back(WorkerSlot{pid, monotonic_ms(), false, false, slot});
   return pid;
 }
 
@@ -161,10 +169,14 @@ void Pool::on_exit(pid_t pid, int status) {
   bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   std::string how = WIFSIGNALED(status) ? std::string("signal ") + strsignal(WTERMSIG(status))
                                         : "exit " + std::to_string(WEXITSTATUS(status));
+  metrics::worker_exited(gone.slot, stopping_ || gone.retiring ? "retired (" + how + ")"
+                                    : clean                    ? "recycled (MAX_REQUESTS)"
+                                                               : how);
   if (stopping_ || gone.retiring) {
     log_info("worker exited", {{"worker", std::to_string(pid)}, {"status", how}});
     return;
   }
+  metrics::count(clean ? metrics::Counter::worker_recycles : metrics::Counter::worker_respawns);
   std::int64_t now = monotonic_ms();
   if (!clean && now - gone.started_ms < kQuickDeathMs) {
     ++quick_deaths_;
@@ -253,7 +265,7 @@ WorkerSlot* Pool::find(pid_t pid) {
 
 int Pool::next_timeout_ms() const {
   std::int64_t now = monotonic_ms();
-  std::int64_t wait = 1000;
+  std::int64_t wait = 100;  // the listen queue is sampled every iteration (master_tick)
   if (stopping_ && !killed_) wait = std::min(wait, stop_deadline_ms_ - now);
   if (!stopping_ && next_spawn_ms_ > now) wait = std::min(wait, next_spawn_ms_ - now);
   return static_cast<int>(std::max<std::int64_t>(wait, 0));
@@ -262,6 +274,15 @@ int Pool::next_timeout_ms() const {
 }  // namespace
 
 int run_pool(const Config& config, int listen_fd, WorkerMain worker_main) {
+  // Mapped before the first fork, so every worker inherits the same segment.
+  std::string error;
+  SharedMapping shared = create_pool_state(config, error);
+  if (shared.get() == nullptr) {
+    log_error("cannot create the status file", {{"variable", "STATUS_FILE"}, {"error", error}});
+    return 2;
+  }
   Pool pool(config, listen_fd, worker_main);
-  return pool.run();
+  int rc = pool.run();
+  shared.remove_file();
+  return rc;
 }

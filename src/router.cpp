@@ -52,6 +52,11 @@ void match_route(std::string_view path, RouteMatch& out) {
   out.has_path_user = false;
   out.bare = false;
 
+  // Operations endpoints, outside /api/: the nginx site exposes them to loopback only.
+  if (path == "/status" || path == "/metrics") {
+    out.endpoint = path == "/status" ? Endpoint::status : Endpoint::metrics;
+    return;
+  }
   if (!path.starts_with(kApi)) return;
   path.remove_prefix(kApi.size());
   if (path == "/v1" || path.starts_with("/v1/")) path.remove_prefix(3);
@@ -111,6 +116,8 @@ constexpr MethodSet kMethods[] = {
      4,
      "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"},
     {Endpoint::task_complete, {Method::patch}, 1, "PATCH, OPTIONS"},
+    {Endpoint::status, {Method::get, Method::head}, 2, "GET, HEAD, OPTIONS"},
+    {Endpoint::metrics, {Method::get, Method::head}, 2, "GET, HEAD, OPTIONS"},
 };
 
 const MethodSet* methods_of(Endpoint e) {
@@ -154,7 +161,7 @@ std::string_view allow_header(Endpoint e) {
 bool requires_auth(Endpoint e, Method m) {
   if (m == Method::options) return false;
   return e != Endpoint::health && e != Endpoint::health_live && e != Endpoint::health_ready &&
-         e != Endpoint::openapi;
+         e != Endpoint::openapi && e != Endpoint::status && e != Endpoint::metrics;
 }
 
 const RouteTemplate* route_templates(int& count) {

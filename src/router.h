@@ -18,6 +18,8 @@ enum class Endpoint {
   tasks,          // /api/tasks            (list, create, bulk delete)
   task,           // /api/tasks/{id}       (get, put, patch, delete)
   task_complete,  // /api/tasks/{id}/complete (or /toggle)
+  status,         // /status  (pool status, JSON; nginx: loopback only)
+  metrics,        // /metrics (Prometheus text; nginx: loopback only)
 };
 
 struct RouteMatch {

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "metrics.h"
+
 TokenCache::TokenCache(std::size_t capacity)
     : capacity_(capacity == 0 ? 1 : capacity), sha256_(EVP_MD_fetch(nullptr, "SHA256", nullptr)) {
   entries_.reserve(capacity_);
@@ -23,6 +25,8 @@ std::size_t TokenCache::DigestHash::operator()(const Digest& d) const {
 
 const JwtClaims* TokenCache::find(const Digest& key) const {
   auto it = entries_.find(key);
+  metrics::count(it == entries_.end() ? metrics::Counter::token_cache_misses
+                                      : metrics::Counter::token_cache_hits);
   return it == entries_.end() ? nullptr : &it->second;
 }
 

@@ -18,6 +18,7 @@
 #include "fcgi_params.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 
 namespace {
 
@@ -80,7 +81,9 @@ void write_response(FCGX_Stream* out, const Request& req, Response& res, std::st
   buffer += "\r\n";
   bool has_body = res.status != 204 && res.status != 304;
   if (has_body) {
-    buffer += "Content-Type: application/json; charset=utf-8\r\nContent-Length: ";
+    buffer += "Content-Type: ";
+    buffer += res.content_type.empty() ? "application/json; charset=utf-8" : res.content_type;
+    buffer += "\r\nContent-Length: ";
     buffer += std::to_string(res.body.size());
     buffer += "\r\n";
   }
@@ -139,6 +142,7 @@ int worker_main(const Config& config, int listen_fd, int ready_fd) {
   pid_t self = getpid();
   if (write(ready_fd, &self, sizeof self) != sizeof self) log_warn("could not report readiness");
   close(ready_fd);
+  metrics::worker_ready();
 
   FCGX_Request fcgi;
   FCGX_InitRequest(&fcgi, listen_fd, 0);
@@ -160,6 +164,7 @@ int worker_main(const Config& config, int listen_fd, int ready_fd) {
       if (epoll_pwait(epoll_fd, &ev, 1, -1, &wait_mask) <= 0) continue;  // EINTR: check g_stop
     }
     if (FCGX_Accept_r(&fcgi) < 0) continue;  // another worker won the race (EAGAIN)
+    metrics::request_begin();
 
     req.clear();
     res.clear();
@@ -173,6 +178,7 @@ int worker_main(const Config& config, int listen_fd, int ready_fd) {
       res.clear();
       set_error(res, 500, "Internal server error");
     }
+    metrics::stage(metrics::Stage::write);
     write_response(fcgi.out, req, res, out_buffer);
     // libfcgi's close lingers (shutdown, then select+read until nginx closes its end)
     // so that unread input never turns into a reset. With the input read to its end
@@ -180,6 +186,7 @@ int worker_main(const Config& config, int listen_fd, int ready_fd) {
     // three system calls and a wait on nginx per request.
     if (input_drained && !fcgi.keepConnection) FCGX_Detach(&fcgi);
     FCGX_Finish_r(&fcgi);
+    metrics::request_end(res.status, req.request_id, config.slow_request_ms);
     if (config.max_requests > 0 && ++served >= config.max_requests) break;
   }
   if (fcgi.ipcFd >= 0) FCGX_Free(&fcgi, 1);

@@ -309,6 +309,10 @@ class Stack:
             "SHUTDOWN_TIMEOUT_SECONDS": str(self.shutdown_timeout),
             "LOG_LEVEL": "info",
             "LOG_FORMAT": "json",
+            # Tests send hundreds of requests per user; the per-user limit is tested on
+            # its own (test_ops.py), as nginx's limit_req is with TEST_RATE_LIMIT.
+            "USER_RATE_LIMIT": "0",
+            "STATUS_FILE": self.path("status"),
         })
         if self.bouncer:
             env["DATABASE_URL"] = self.bouncer.conninfo(APP_ROLE)
