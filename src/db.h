@@ -1,6 +1,12 @@
 // One libpq connection per worker: opened at start, every statement prepared once
 // per (re)connection, statement_timeout set, reconnected with back-off when lost.
 // Errors come back as values, classified by SQLSTATE, never by message text.
+//
+// Every call has a deadline the worker enforces itself (pg_async.h): a server that
+// stops answering costs a 503 after DB_STATEMENT_TIMEOUT_MS plus a little slack,
+// never a stuck worker. Past the deadline the connection is dropped (libpq 15 has
+// no cancel that cannot block; the server's own statement_timeout ends the
+// statement) and the next attempt waits for the back-off.
 #pragma once
 
 #include <cstdint>
@@ -34,25 +40,32 @@ class Database {
  public:
   explicit Database(const Config& config);
 
-  // Connects if not connected and the back-off allows an attempt now.
+  // Connects if not connected and the back-off allows an attempt now (within 1 s).
   // Returns true when a usable connection is there.
   bool ensure_connected();
   bool connected() const;
 
   // Runs statement `id` with text parameters (nullptr = SQL NULL). One round trip.
+  // Answers within DB_STATEMENT_TIMEOUT_MS + 300 ms, reconnecting included.
   DbResult exec(StatementId id, const char* const* params, int nparams);
 
-  // A trivial query for readiness checks.
-  bool ping();
+  // A trivial query for readiness checks; answers within `budget_ms`, connecting
+  // included, whatever the database does.
+  bool ping(int budget_ms = 1000);
 
   ConnectFailure last_connect_failure() const { return last_failure_; }
   // libpq's message for it, on one line (no password: libpq never prints one).
   const std::string& last_connect_error() const { return last_error_; }
 
  private:
-  bool connect_now();
+  DbResult exec_until(StatementId id, const char* const* params, int nparams,
+                      std::int64_t deadline_ms);
+  bool ensure_connected(std::int64_t deadline_ms);
+  bool connect_now(std::int64_t deadline_ms);
+  bool setup_session(PGconn* conn, std::int64_t deadline_ms);
   void drop_connection(const char* why);
-  void note_connect_failure(ConnectFailure kind, const char* error);
+  void back_off();
+  void note_connect_failure(ConnectFailure kind, const std::string& error);
 
   const Config& config_;
   PgConnPtr conn_;

@@ -58,7 +58,7 @@ JsonPtr parse_part(std::string_view part, const char* what, std::string& reason)
   std::unordered_set<std::string_view> names;
   for (const cJSON* item = doc->child; item != nullptr; item = item->next) {
     if (!names.insert(item->string).second) {
-      reason = std::string(what) + " repeats member \"" + item->string + "\"";
+      reason = std::string(what) + " repeats member " + quoted(item->string);
       return nullptr;
     }
   }

@@ -5,7 +5,7 @@
 #include <ctime>
 #include <string>
 
-#include "http.h"
+#include "log_escape.h"
 
 namespace {
 
@@ -70,12 +70,12 @@ void log_line(LogLevel level, std::string_view message, std::initializer_list<Lo
     line += ",\"role\":\"";
     line += g_role;
     line += "\",\"msg\":";
-    append_json_string(line, message);
+    append_log_json(line, message);
     for (const auto& [key, value] : fields) {
       line += ',';
-      append_json_string(line, key);
+      append_log_json(line, key);
       line += ':';
-      append_json_string(line, value);
+      append_log_json(line, value);
     }
     line += "}\n";
   } else {
@@ -87,12 +87,14 @@ void log_line(LogLevel level, std::string_view message, std::initializer_list<Lo
     line += ' ';
     line += std::to_string(getpid());
     line += "] ";
-    line += message;
+    // Values are escaped (and quoted when needed): text a client chose can
+    // neither end its field nor start a line of its own.
+    append_log_text(line, message);
     for (const auto& [key, value] : fields) {
       line += ' ';
-      line += key;
+      append_log_text(line, key);
       line += '=';
-      line += value;
+      append_logfmt_value(line, value);
     }
     line += '\n';
   }

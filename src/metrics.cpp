@@ -234,6 +234,10 @@ void request_end(int status, std::string_view request_id, std::int64_t slow_ms) 
   }
 }
 
+void request_dropped() {
+  set_state(WorkerState::idle);
+}
+
 StageScope::StageScope(Stage s) : previous_(g_clock.current) {
   stage(s);
 }

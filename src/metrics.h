@@ -40,6 +40,9 @@ void stage(Stage s);  // the request moves on to stage `s`
 // Ends the request: counters, histogram, slot back to idle; logs it when it took
 // longer than `slow_ms` (0: never) with the time of each stage.
 void request_end(int status, std::string_view request_id, std::int64_t slow_ms);
+// The peer went away before its request was read (a stalled FastCGI connection
+// dropped): the worker is idle again and no request is counted.
+void request_dropped();
 
 // The database stage for the duration of a scope, then back to the previous stage.
 class StageScope {

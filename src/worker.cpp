@@ -19,8 +19,15 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "stall_timer.h"
 
 namespace {
+
+// How long nginx may take to send a request (params and body) or to take its
+// response before the worker drops the connection (docs/DESIGN.md "Stalled FastCGI
+// peers"). nginx buffers the body and writes a request at once, so this only ever
+// ends a broken or hostile peer.
+constexpr int kStalledPeerMs = 3000;
 
 volatile sig_atomic_t g_stop = 0;
 
@@ -144,6 +151,11 @@ int worker_main(const Config& config, int listen_fd, int ready_fd) {
   close(ready_fd);
   metrics::worker_ready();
 
+  StallTimer stall_timer(kStalledPeerMs);
+  if (!stall_timer.ok()) {
+    log_warn("no stall timer: a stalled FastCGI peer can hold this worker",
+             {{"error", strerror(errno)}});
+  }
   FCGX_Request fcgi;
   FCGX_InitRequest(&fcgi, listen_fd, 0);
   Request req;
@@ -163,14 +175,28 @@ int worker_main(const Config& config, int listen_fd, int ready_fd) {
       epoll_event ev{};
       if (epoll_pwait(epoll_fd, &ev, 1, -1, &wait_mask) <= 0) continue;  // EINTR: check g_stop
     }
-    if (FCGX_Accept_r(&fcgi) < 0) continue;  // another worker won the race (EAGAIN)
-    metrics::request_begin();
+    bool input_drained = false;
+    {
+      StallGuard guard(stall_timer);           // a peer that stalls here is dropped
+      if (FCGX_Accept_r(&fcgi) < 0) continue;  // another worker won the race (EAGAIN)
+      metrics::request_begin();
 
-    req.clear();
-    res.clear();
-    parse_fcgi_params(fcgi.envp, req);
-    if (req.request_id.empty()) ids.next(req.request_id);
-    bool input_drained = read_body(fcgi.in, config, req);
+      req.clear();
+      res.clear();
+      parse_fcgi_params(fcgi.envp, req);
+      if (req.request_id.empty()) ids.next(req.request_id);
+      input_drained = read_body(fcgi.in, config, req);
+    }
+    if (FCGX_GetError(fcgi.in) != 0) {
+      // The peer stopped mid-body (or broke): nobody waits for an answer, and a
+      // truncated body must not be handled. Closed without lingering.
+      log_warn("FastCGI peer stalled mid-request; connection dropped",
+               {{"request_id", req.request_id}});
+      FCGX_Detach(&fcgi);
+      FCGX_Free(&fcgi, 1);
+      metrics::request_dropped();
+      continue;
+    }
     try {
       dispatcher.handle(req, res);
     } catch (const std::exception& e) {
@@ -179,13 +205,16 @@ int worker_main(const Config& config, int listen_fd, int ready_fd) {
       set_error(res, 500, "Internal server error");
     }
     metrics::stage(metrics::Stage::write);
-    write_response(fcgi.out, req, res, out_buffer);
-    // libfcgi's close lingers (shutdown, then select+read until nginx closes its end)
-    // so that unread input never turns into a reset. With the input read to its end
-    // there is nothing to reset: a detached request is closed at once, which saves
-    // three system calls and a wait on nginx per request.
-    if (input_drained && !fcgi.keepConnection) FCGX_Detach(&fcgi);
-    FCGX_Finish_r(&fcgi);
+    {
+      StallGuard guard(stall_timer);  // and so is one that stops taking the response
+      write_response(fcgi.out, req, res, out_buffer);
+      // libfcgi's close lingers (shutdown, then select+read until nginx closes its end)
+      // so that unread input never turns into a reset. With the input read to its end
+      // there is nothing to reset: a detached request is closed at once, which saves
+      // three system calls and a wait on nginx per request.
+      if (input_drained && !fcgi.keepConnection) FCGX_Detach(&fcgi);
+      FCGX_Finish_r(&fcgi);
+    }
     metrics::request_end(res.status, req.request_id, config.slow_request_ms);
     if (config.max_requests > 0 && ++served >= config.max_requests) break;
   }

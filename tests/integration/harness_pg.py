@@ -45,6 +45,8 @@ def pg_user():
 
 # Used only when the project has no roles file: what docs/DATABASE.md describes.
 ROLES_SQL_FALLBACK = """
+\set owner_password `cat -- :'owner_password_file'`
+\set app_password `cat -- :'app_password_file'`
 CREATE ROLE :"owner_role" LOGIN PASSWORD :'owner_password';
 CREATE ROLE :"app_role" LOGIN NOINHERIT PASSWORD :'app_password';
 SELECT format('GRANT CONNECT, CREATE ON DATABASE %I TO %I', current_database(), :'owner_role')
@@ -63,7 +65,8 @@ def roles_sql_file(root=ROOT):
 
     Contract (sql/roles.sql.example, docs/DATABASE.md): run by psql as a superuser
     in the application's database, with ON_ERROR_STOP and the psql variables
-    owner_role, app_role, owner_password, app_password."""
+    owner_role, app_role, owner_password_file, app_password_file (files holding the
+    passwords: never a password on a command line)."""
     for rel in ("sql/roles.sql.example", "sql/roles.sql"):
         path = os.path.join(root, rel)
         if os.path.isfile(path):
@@ -194,10 +197,18 @@ class Postgres:
         DATABASE, then the project's roles SQL (else the fallback) in it. The
         passwords are random and unused (local connections are trusted)."""
         self.psql("CREATE DATABASE %s" % DB_NAME, dbname="postgres")
-        self.psql(roles_sql_text(root), dbname=DB_NAME,
-                  variables={"owner_role": OWNER_ROLE, "app_role": APP_ROLE,
-                             "owner_password": secrets.token_hex(16),
-                             "app_password": secrets.token_hex(16)})
+        secret_dir = tempfile.mkdtemp(prefix="todo-api-pw-")
+        try:
+            files = {}
+            for name in ("owner_password_file", "app_password_file"):
+                files[name] = os.path.join(secret_dir, name)
+                fd = os.open(files[name], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as f:
+                    f.write(secrets.token_hex(16) + "\n")
+            self.psql(roles_sql_text(root), dbname=DB_NAME,
+                      variables=dict(files, owner_role=OWNER_ROLE, app_role=APP_ROLE))
+        finally:
+            shutil.rmtree(secret_dir, ignore_errors=True)
 
 
 class PsqlSession:

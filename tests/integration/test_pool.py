@@ -294,14 +294,16 @@ class ProcessFaults(PoolTestCase):
         master = self.stack.pool_proc
         workers = self.stack.worker_pids()
         # Make the next request slow: freeze the pool's database backends, so a
-        # worker's health query waits in the middle of the request.
+        # worker's list query waits in the middle of the request (up to its deadline,
+        # DB_STATEMENT_TIMEOUT_MS + 300 ms; health would give up after 750 ms).
+        token = self.stack.token("sigterm-user")
         frozen = backend_pids(self.stack)
         self.assertEqual(len(frozen), WORKERS)
         result = {}
 
         def slow():
             try:
-                result["r"] = self.stack.request("GET", "/api/health", timeout=20)
+                result["r"] = self.stack.request("GET", "/api/tasks", token=token, timeout=20)
             except Exception as e:  # noqa: BLE001
                 result["e"] = e
         for pid in frozen:
