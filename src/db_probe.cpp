@@ -21,7 +21,7 @@ std::string database_start_problem(const Config& config) {
     Database db(config);
     if (db.ensure_connected() || db.last_connect_failure() != ConnectFailure::tls) return {};
     problem = connect_problem(db);
-    timespec pause{0, 200 * 1000 * 1000};
+    timespec pause{0, 200L * 1000 * 1000};
     if (attempt == 0) nanosleep(&pause, nullptr);
   }
   return problem;
