@@ -8,7 +8,9 @@ Checks: the file is JSON pretty-printed with 2-space indentation; `openapi` is
 operationId, a summary and responses; every route of API.md (canonical and the
 §5 compatibility ones) is present with exactly its methods; path templates are
 declared as required path parameters; unauthenticated operations override
-`security` with []; error responses use the Error schema. If the optional
+`security` with []; error responses use the Error schema; each route form's body
+dialect (strict schemas on /api/tasks, lenient ones on /api/{user_id}/tasks, the
+input aliases, the toggle alias, the status aliases). If the optional
 `openapi_spec_validator` package is importable it is run too. Exit status 0 on
 success, 1 with one line per problem otherwise.
 """
@@ -71,8 +73,24 @@ REQUIRED_STATUSES = {
 
 REQUIRED_SCHEMAS = {
     "Task", "TaskCreate", "TaskReplace", "TaskPatch", "CompleteBody", "TaskEnvelope",
-    "TaskListEnvelope", "Me", "Health", "Error",
+    "TaskListEnvelope", "Me", "Health", "Error", "TaskCreateCompat", "TaskUpdateCompat",
+    "TaskPatchCompat", "CompleteBodyCompat",
 }
+# The request-body dialect of each route form (API.md §1, §5): strict schemas on the
+# canonical routes, lenient ones (unknown and read-only fields ignored) on
+# /api/{user_id}/...; the compatibility PUT requires nothing (it updates what it carries).
+BODY_DIALECT = {
+    ("/api/tasks", "post"): ("TaskCreate", False),
+    ("/api/tasks/{id}", "put"): ("TaskReplace", False),
+    ("/api/tasks/{id}", "patch"): ("TaskPatch", False),
+    ("/api/tasks/{id}/complete", "patch"): ("CompleteBody", False),
+    ("/api/{user_id}/tasks", "post"): ("TaskCreateCompat", True),
+    ("/api/{user_id}/tasks/{id}", "put"): ("TaskUpdateCompat", True),
+    ("/api/{user_id}/tasks/{id}", "patch"): ("TaskPatchCompat", True),
+    ("/api/{user_id}/tasks/{id}/complete", "patch"): ("CompleteBodyCompat", True),
+}
+# Input aliases every body schema with the field must also declare (API.md §3).
+FIELD_ALIASES = {"completed": "is_completed", "due_at": "due_date"}
 REQUIRED_RESPONSE_COMPONENTS = {
     "400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound",
     "405": "MethodNotAllowed", "412": "PreconditionFailed", "413": "PayloadTooLarge",
@@ -154,6 +172,7 @@ class Checker:
         self.walk_refs(doc, "#")
         self.check_components()
         self.check_paths()
+        self.check_dialects()
 
     def check_components(self):
         comps = self.doc.get("components", {})
@@ -247,6 +266,36 @@ class Checker:
                     self.fail(f"{where}: authenticated operation without 401")
                 if path.startswith("/api/{user_id}/") and method != "options" and "403" not in responses:
                     self.fail(f"{where}: compatibility route without 403")
+
+
+    def check_dialects(self):
+        paths = self.doc.get("paths", {})
+        for (path, method), (name, lenient) in sorted(BODY_DIALECT.items()):
+            where = f"{method.upper()} {path}"
+            body = self.deref(paths.get(path, {}).get(method, {}).get("requestBody", {}))
+            for media, content in body.get("content", {}).items():
+                ref = content.get("schema", {}).get("$ref")
+                if ref != "#/components/schemas/" + name:
+                    self.fail(f"{where}: {media} body is {ref}, expected the {name} schema")
+            if not body.get("content"):
+                self.fail(f"{where}: no request body")
+            schema = self.doc.get("components", {}).get("schemas", {}).get(name, {})
+            if schema.get("additionalProperties") is not lenient:
+                self.fail(f"{name}: additionalProperties must be {lenient} "
+                          f"({'ignored' if lenient else '422'} unknown fields)")
+            props = schema.get("properties", {})
+            for field, alias in FIELD_ALIASES.items():
+                if field in props and alias not in props:
+                    self.fail(f"{name}: declares {field} but not its input alias {alias}")
+        if "required" in self.doc.get("components", {}).get("schemas", {}).get(
+                "TaskUpdateCompat", {}):
+            self.fail("TaskUpdateCompat: the compatibility PUT requires no field")
+        aliases = " ".join(a.get("alias", "") for a in self.doc.get("x-route-aliases", []))
+        if "/toggle" not in aliases:
+            self.fail("x-route-aliases: PATCH .../{id}/toggle is missing")
+        status = self.deref(self.doc.get("components", {}).get("parameters", {}).get("Status", {}))
+        if not {"active", "done"} <= set(status.get("schema", {}).get("enum", [])):
+            self.fail("the status parameter lacks its aliases active and done")
 
 
 def main():

@@ -5,10 +5,12 @@
 #include <cjson/cJSON.h>
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <memory>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "http.h"
 #include "router.h"
@@ -161,4 +163,90 @@ TEST(OpenApi, EveryOperationHasAnIdAndResponses) {
           << op->string << " " << item->string << " has no responses";
     }
   }
+}
+
+namespace {
+
+const cJSON* at(const cJSON* node, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) node = cJSON_GetObjectItemCaseSensitive(node, key);
+  return node;
+}
+
+// "#/components/requestBodies/X" -> the schema object its application/json names.
+const cJSON* body_schema(const cJSON* doc, const cJSON* op) {
+  const cJSON* ref = at(op, {"requestBody", "$ref"});
+  if (!cJSON_IsString(ref)) return nullptr;
+  std::string name = std::string(ref->valuestring).substr(sizeof "#/components/requestBodies/" - 1);
+  const cJSON* schema_ref = at(doc, {"components", "requestBodies", name.c_str(), "content",
+                                     "application/json", "schema", "$ref"});
+  if (!cJSON_IsString(schema_ref)) return nullptr;
+  name = std::string(schema_ref->valuestring).substr(sizeof "#/components/schemas/" - 1);
+  return at(doc, {"components", "schemas", name.c_str()});
+}
+
+}  // namespace
+
+// API.md §1 and §5: every body-taking operation of a route template documents the
+// dialect the router gives that route form — strict schemas (additionalProperties
+// false) on /api/tasks, lenient ones on /api/{user_id}/tasks, where PUT requires
+// nothing — and every body schema declares the input aliases of its fields.
+TEST(OpenApi, EachRouteFormDocumentsItsBodyDialect) {
+  JsonPtr doc = parse_document();
+  ASSERT_NE(doc, nullptr);
+  int count = 0;
+  const RouteTemplate* routes = route_templates(count);
+  int checked = 0;
+  RouteMatch m;
+  for (int i = 0; i < count; ++i) {
+    std::string sample = routes[i].path;
+    for (auto [from, to] : {std::pair{"{id}", "x"}, std::pair{"{user_id}", "u"}}) {
+      auto pos = sample.find(from);
+      if (pos != std::string::npos) sample.replace(pos, std::string(from).size(), to);
+    }
+    match_route(sample, m);
+    const bool lenient = m.has_path_user;  // what the handlers read bodies with
+    const cJSON* item = at(doc.get(), {"paths", routes[i].path});
+    for (const char* method : {"post", "put", "patch"}) {
+      const cJSON* op = cJSON_GetObjectItemCaseSensitive(item, method);
+      if (!cJSON_IsObject(op)) continue;
+      const cJSON* schema = body_schema(doc.get(), op);
+      ASSERT_NE(schema, nullptr) << method << " " << routes[i].path;
+      const cJSON* extra = cJSON_GetObjectItemCaseSensitive(schema, "additionalProperties");
+      EXPECT_TRUE(lenient ? cJSON_IsTrue(extra) : cJSON_IsFalse(extra))
+          << method << " " << routes[i].path << ": unknown fields must be "
+          << (lenient ? "ignored" : "rejected");
+      const cJSON* props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
+      for (auto [field, alias] :
+           {std::pair{"completed", "is_completed"}, std::pair{"due_at", "due_date"}}) {
+        if (cJSON_GetObjectItemCaseSensitive(props, field) == nullptr) continue;
+        EXPECT_NE(cJSON_GetObjectItemCaseSensitive(props, alias), nullptr)
+            << method << " " << routes[i].path << " lacks the alias " << alias;
+      }
+      if (std::string_view(method) == "put") {
+        const cJSON* required = cJSON_GetObjectItemCaseSensitive(schema, "required");
+        EXPECT_EQ(required != nullptr, !lenient)
+            << routes[i].path << ": PUT is a full replace only on the canonical routes";
+      }
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 8);  // POST, PUT, PATCH, PATCH complete on both route forms
+}
+
+TEST(OpenApi, ToggleIsDocumentedAsAnAliasOfComplete) {
+  JsonPtr doc = parse_document();
+  ASSERT_NE(doc, nullptr);
+  bool found = false;
+  const cJSON* alias = nullptr;
+  cJSON_ArrayForEach(alias, at(doc.get(), {"x-route-aliases"})) {
+    const cJSON* a = cJSON_GetObjectItemCaseSensitive(alias, "alias");
+    const cJSON* c = cJSON_GetObjectItemCaseSensitive(alias, "canonical");
+    if (cJSON_IsString(a) && std::string_view(a->valuestring).ends_with("/{id}/toggle")) {
+      found = cJSON_IsString(c) && std::string_view(c->valuestring).ends_with("/{id}/complete");
+    }
+  }
+  EXPECT_TRUE(found);
+  RouteMatch m;
+  match_route("/api/v1/u/todos/x/toggle", m);
+  EXPECT_EQ(m.endpoint, Endpoint::task_complete);
 }
