@@ -15,9 +15,11 @@
 #include "config.h"
 #include "log.h"
 
+SharedState* shared_detail::g_state = nullptr;
+using shared_detail::g_state;
+
 namespace {
 
-SharedState* g_state = nullptr;
 std::uint64_t g_seed = 0;
 constexpr std::int64_t kStaleAfterMs = 5000;
 
@@ -49,10 +51,6 @@ std::int64_t unix_ms_now() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-SharedState* shared_state() {
-  return g_state;
 }
 
 std::uint64_t shared_key_seed() {

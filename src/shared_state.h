@@ -76,7 +76,13 @@ SharedMapping create_pool_state(const Config& config, std::string& error);
 SharedMapping open_shared_state(const std::string& path, std::string& error);
 
 // The segment of this process (the master's, inherited by its workers), or null.
-SharedState* shared_state();
+// Inline: every instrumentation call on the request path asks for it.
+namespace shared_detail {
+extern SharedState* g_state;
+}
+inline SharedState* shared_state() {
+  return shared_detail::g_state;
+}
 
 // Is the master that wrote this segment alive? (pid exists and heartbeat fresh)
 bool master_alive(const SharedState& s, std::int64_t now_unix_ms);

@@ -249,6 +249,26 @@ class Cli(OpsTestCase):
                 c.close()
             s.restart_pool()
 
+    def test_listen_queue_of_a_tcp_socket(self):
+        """TCP_INFO instead of sock_diag, when FCGI_SOCKET is host:port."""
+        s = self.stack
+        port = stack.free_port()
+        s.restart_pool(env={"WORKERS": "1", "FCGI_SOCKET": "127.0.0.1:%d" % port})
+        held = []
+        try:
+            for _ in range(4):
+                held.append(socket.create_connection(("127.0.0.1", port), 5))
+            st = stack.wait_until(
+                lambda: (lambda r: json.loads(r.stdout) if r.returncode == 0 and
+                         json.loads(r.stdout)["listen queue"] >= 3 else None)(self.cli("--json")),
+                3, interval=0.05, what="listen queue of 3 on TCP")
+            self.assertEqual(st["listen queue"], 3)
+            self.assertGreaterEqual(st["listen queue len"], 3)
+        finally:
+            for c in held:
+                c.close()
+            s.restart_pool()
+
     def _queue_builds(self, s, held):
         # A connection that sends nothing holds the only worker; the rest queue.
         for _ in range(4):
