@@ -295,7 +295,7 @@ class ProcessFaults(PoolTestCase):
         workers = self.stack.worker_pids()
         # Make the next request slow: freeze the pool's database backends, so a
         # worker's list query waits in the middle of the request (up to its deadline,
-        # DB_STATEMENT_TIMEOUT_MS + 300 ms; health would give up after 750 ms).
+        # DB_STATEMENT_TIMEOUT_MS + 300 ms; health would give up after 700 ms).
         token = self.stack.token("sigterm-user")
         frozen = backend_pids(self.stack)
         self.assertEqual(len(frozen), WORKERS)
