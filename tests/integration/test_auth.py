@@ -584,6 +584,20 @@ class JwksRefresh(AuthCase):
         user = unique_user("slow-after")
         self.assertAccepted(self.me(ba_token(user)), user)
 
+    def test_a_bad_key_is_skipped_with_a_log_line_and_the_others_load(self):
+        forged = dict(KEYS[R1].jwk(kid="rsa-e1"), e=jwt_tools.b64url(b"\x01"))
+        JWKS.publish([forged, KEYS[K1].jwk(kid=K1)])
+        skipped = self.count_log("JWKS key skipped")
+        self.stack.restart_pool(env=self.ENV)
+        entries = [e for e in self.log_entries() if e.get("msg") == "JWKS key skipped"]
+        self.assertEqual(len(entries), skipped + 1, entries)
+        self.assertIn("RSA public exponent must be odd and at least 3", entries[-1]["reason"])
+        user = unique_user("bad-key-k1")
+        self.assertAccepted(self.me(ba_token(user)), user)
+        # With e = 1 a "signature" equal to the padded digest would verify: never loaded.
+        token = jwt_tools.sign_token(KEYS[R1], "RS256", payload_of(ba_token("e1")), kid="rsa-e1")
+        self.assertRejected(self.me(token), 'unknown kid "rsa-e1"', token)
+
     def test_cached_keys_keep_working_when_the_jwks_is_down(self):
         # JWKS_CACHE_TTL=2: the fetcher refreshes every 2 s, and after a failure retries
         # every 2 s (min(TTL, 30 s)).
