@@ -21,6 +21,7 @@ import http.server
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -583,6 +584,18 @@ class JwksRefresh(AuthCase):
                          what="the timed-out fetch in the log")
         user = unique_user("slow-after")
         self.assertAccepted(self.me(ba_token(user)), user)
+
+    def test_sighup_refetches_the_jwks_once(self):
+        self.stack.restart_pool(env=self.ENV)
+        fetches, reloads = JWKS.fetch_count(), self.count_log("reload complete")
+        JWKS.publish([KEYS[K1].jwk(kid=K1), KEYS[K2].jwk(kid=K2)])
+        os.kill(self.stack.pool_proc.pid, signal.SIGHUP)
+        stack.wait_until(lambda: JWKS.fetch_count() == fetches + 1, 5, what="the reload's fetch")
+        stack.wait_until(lambda: self.count_log("reload complete") > reloads, 10,
+                         what="the reload")
+        user = unique_user("hup-k2")
+        self.assertAccepted(self.me(ba_token(user, kid=K2)), user)  # no unknown kid needed
+        self.assertEqual(JWKS.fetch_count(), fetches + 1)
 
     def test_a_bad_key_is_skipped_with_a_log_line_and_the_others_load(self):
         forged = dict(KEYS[R1].jwk(kid="rsa-e1"), e=jwt_tools.b64url(b"\x01"))
