@@ -4,6 +4,7 @@
 
 #include "c_handles.h"
 #include "http.h"
+#include "jwks_fetcher.h"
 #include "jwks_source.h"
 #include "jwt.h"
 #include "log.h"
@@ -31,55 +32,53 @@ AuthResult accepted(const JwtClaims& claims) {
   return r;
 }
 
-// Every fetch goes to the log: an unreachable JWKS must show up there before the
-// first user gets a 503, and a failed refresh is otherwise silent (old keys are kept).
-JwksLoader logged(JwksLoader loader, std::string source) {
-  return [loader = std::move(loader), source = std::move(source)] {
-    JwksFetch fetched = loader();
-    if (fetched.ok) {
-      log_info("JWKS fetched",
-               {{"source", source}, {"bytes", std::to_string(fetched.body.size())}});
-    } else {
-      log_warn("JWKS fetch failed", {{"source", source}, {"error", fetched.error}});
-    }
-    return fetched;
-  };
-}
-
-// A local file wins over a URL when both are configured: it is what the admin pinned.
-const std::string& jwks_location(const Config& config) {
-  return config.jwks_file.empty() ? config.jwks_url : config.jwks_file;
-}
-
-std::unique_ptr<JwksSource> make_source(const Config& config) {
-  JwksLoader loader;
-  if (!config.jwks_file.empty()) {
-    loader = make_jwks_file_loader(config.jwks_file);
-  } else if (!config.jwks_url.empty()) {
-    loader = make_jwks_url_loader(config.jwks_url);
-  } else {
-    return nullptr;
-  }
-  return std::make_unique<JwksSource>(logged(std::move(loader), jwks_location(config)),
-                                      config.jwks_cache_ttl,
-                                      static_cast<std::int64_t>(std::time(nullptr)));
+std::unique_ptr<JwksSource> make_local_source(const Config& config) {
+  JwksLoader loader = make_configured_jwks_loader(config);
+  if (!loader) return nullptr;
+  return std::make_unique<JwksSource>(std::move(loader), config.jwks_cache_ttl,
+                                      static_cast<std::int64_t>(std::time(nullptr)),
+                                      jwks_location(config));
 }
 
 }  // namespace
 
 struct Authenticator::Impl {
-  explicit Impl(const Config& config)
-      : jwks_where(jwks_location(config)), hmac(config.jwt_secret), jwks(make_source(config)) {
+  Impl(const Config& config, JwksShared* pool_jwks)
+      : jwks_where(jwks_location(config)), hmac(config.jwt_secret) {
     options.leeway_seconds = config.jwt_leeway_seconds;
     options.issuer = config.jwt_issuer;
     options.audience = config.jwt_audience;
+    if (pool_jwks != nullptr && jwks_fetcher_wanted(config)) {
+      shared = std::make_unique<SharedJwksKeys>(*pool_jwks);
+    } else {
+      local = make_local_source(config);
+    }
   }
 
+  const KeySet* jwks_keys(std::int64_t now) {
+    if (shared) return shared->keys();
+    return local ? local->keys(now) : nullptr;
+  }
+  bool has_jwks() const { return shared || local; }
+  bool jwks_ever_loaded() const {
+    return shared ? shared->ever_loaded() : local && local->ever_loaded();
+  }
+  std::string jwks_error() const {
+    return shared ? shared->last_error() : local ? local->last_error() : std::string();
+  }
+
+  // With the pool's fetcher, an unknown kid only raises its flag: this request is
+  // answered now (401), and the fetched keys serve the next ones. In-process (a
+  // JWT_JWKS_FILE, or check-config) the reload is local and the token is tried again.
   JwtResult verify(std::string_view token, std::int64_t now) {
-    JwtKeys keys{&hmac, jwks ? jwks->keys(now) : nullptr};
+    JwtKeys keys{&hmac, jwks_keys(now)};
     JwtResult r = verify_jwt(token, keys, now, options);
-    if (r.error == JwtError::unknown_kid && jwks && jwks->refresh_for_unknown_kid(now)) {
-      keys.jwks = jwks->keys(now);
+    if (r.error != JwtError::unknown_kid) return r;
+    if (shared) {
+      shared->request_refresh();
+      r.reason += " (JWKS refresh requested)";
+    } else if (local && local->refresh_for_unknown_kid(now)) {
+      keys.jwks = local->keys(now);
       r = verify_jwt(token, keys, now, options);
     }
     return r;
@@ -88,18 +87,19 @@ struct Authenticator::Impl {
   std::string jwks_where;  // file path or URL, for messages
   JwtOptions options;
   HmacKey hmac;
-  std::unique_ptr<JwksSource> jwks;
+  std::unique_ptr<SharedJwksKeys> shared;  // serve with a JWKS URL: the fetcher's keys
+  std::unique_ptr<JwksSource> local;       // otherwise: loaded in this process
   TokenCache cache;
 };
 
-Authenticator::Authenticator(const Config& config) : impl_(std::make_unique<Impl>(config)) {}
+Authenticator::Authenticator(const Config& config, JwksShared* pool_jwks)
+    : impl_(std::make_unique<Impl>(config, pool_jwks)) {}
 Authenticator::~Authenticator() = default;
 
 std::string Authenticator::key_problem() const {
-  const JwksSource* jwks = impl_->jwks.get();
-  if (jwks == nullptr || jwks->ever_loaded()) return {};
+  if (!impl_->has_jwks() || impl_->jwks_ever_loaded()) return {};
   const std::string& where = impl_->jwks_where;
-  std::string why = jwks->last_error();
+  std::string why = impl_->jwks_error();
   if (why.starts_with(where + ": ")) why.erase(0, where.size() + 2);  // fetch errors name it
   return "JWT keys: none could be loaded from " + where + ": " + why;
 }
@@ -128,8 +128,8 @@ AuthResult Authenticator::authenticate(std::string_view authorization_header, st
   }
 
   const JwtResult r = impl_->verify(token, now);
-  if (r.error == JwtError::no_jwks && impl_->jwks && !impl_->jwks->ever_loaded()) {
-    return result(AuthStatus::unavailable, "no JWKS keys loaded: " + impl_->jwks->last_error());
+  if (r.error == JwtError::no_jwks && impl_->has_jwks() && !impl_->jwks_ever_loaded()) {
+    return result(AuthStatus::unavailable, "no JWKS keys loaded: " + impl_->jwks_error());
   }
   if (!r.ok()) return result(AuthStatus::invalid, r.reason);
   impl_->cache.insert(key, r.claims);

@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+struct JwksShared;
+
 enum class AuthStatus {
   ok,
   missing,      // no Authorization header, or another scheme -> 401, plain `Bearer`
@@ -31,7 +33,9 @@ struct AuthResult {
 
 class Authenticator {
  public:
-  explicit Authenticator(const Config& config);
+  // `pool_jwks`: the pool's shared JWKS (jwks_shared.h), used when the keys come from
+  // a URL; nullptr loads them in this process (check-config, tests).
+  explicit Authenticator(const Config& config, JwksShared* pool_jwks = nullptr);
   ~Authenticator();
   Authenticator(const Authenticator&) = delete;
   Authenticator& operator=(const Authenticator&) = delete;

@@ -7,6 +7,8 @@
 #include <functional>
 #include <string_view>
 
+#include "url_policy.h"
+
 namespace {
 
 // One row per variable: name, how to parse it into the struct, and whether it may
@@ -186,6 +188,17 @@ Config load_config(std::vector<std::string>& problems, bool need_auth) {
       problems.emplace_back(
           "JWT_SECRET: required (or BETTER_AUTH_SECRET, JWT_JWKS_URL, JWT_JWKS_FILE, "
           "BETTER_AUTH_URL)");
+    }
+    // Keys over plain http can be swapped by anyone on the path (url_policy.h). A JWKS
+    // URL derived from BETTER_AUTH_URL is reported once, under BETTER_AUTH_URL.
+    std::string base_why;
+    if (!config.better_auth_url.empty()) base_why = insecure_url_problem(config.better_auth_url);
+    if (!base_why.empty()) problems.push_back("BETTER_AUTH_URL: " + base_why);
+    const bool derived = config.jwks_url == config.better_auth_url + "/api/auth/jwks";
+    if (!config.jwks_url.empty() && !(derived && !base_why.empty())) {
+      if (std::string why = insecure_url_problem(config.jwks_url); !why.empty()) {
+        problems.push_back("JWT_JWKS_URL: " + why);
+      }
     }
     if (!config.jwks_file.empty() && access(config.jwks_file.c_str(), R_OK) != 0) {
       problems.emplace_back("JWT_JWKS_FILE: cannot read " + config.jwks_file);

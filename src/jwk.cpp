@@ -53,6 +53,12 @@ EvpPkeyPtr rsa_key(const cJSON* jwk, std::string& why) {
                            static_cast<int>(n.size()), nullptr)};
   BignumPtr bn_e{BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()),
                            static_cast<int>(e.size()), nullptr)};
+  // e = 1 makes "signature^e mod n" the identity: any message verifies with the
+  // signature equal to its own padded digest. An even e is no RSA key at all.
+  if (bn_e && (!BN_is_odd(bn_e.get()) || BN_is_one(bn_e.get()))) {
+    why = "RSA public exponent must be odd and at least 3";
+    return nullptr;
+  }
   OsslParamBldPtr bld{OSSL_PARAM_BLD_new()};
   if (!bn_n || !bn_e || !bld ||
       !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) ||
@@ -103,6 +109,13 @@ EvpPkeyPtr okp_key(const cJSON* jwk, int nid, std::size_t len, std::string& why)
   return key;
 }
 
+// OpenSSL's own validation of a public key (for RSA: SP 800-56B's checks of n and e;
+// for EC: the point is on the curve and not the point at infinity).
+bool passes_public_check(EVP_PKEY* key) {
+  EvpPkeyCtxPtr ctx{EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr)};
+  return ctx && EVP_PKEY_public_check(ctx.get()) == 1;
+}
+
 // Builds one key, or explains in `why` why it is left out.
 bool parse_key(const cJSON* item, Jwk& jwk, std::string& why) {
   if (!cJSON_IsObject(item)) return why = "not an object", false;
@@ -134,6 +147,10 @@ bool parse_key(const cJSON* item, Jwk& jwk, std::string& why) {
     return why = "unsupported kty/crv " + std::string(k) + "/" + std::string(c), false;
   }
   if (!jwk.key) return false;
+  if (!passes_public_check(jwk.key.get())) {
+    return why = std::string(key_type_name(jwk.type)) + " key fails OpenSSL's public key check",
+           false;
+  }
   if (const cJSON* alg = cJSON_GetObjectItemCaseSensitive(item, "alg"); alg != nullptr) {
     jwk.alg = cJSON_IsString(alg) ? parse_jws_alg(alg->valuestring) : std::nullopt;
     if (!jwk.alg || !key_allows(jwk.type, *jwk.alg)) {

@@ -56,6 +56,7 @@ struct KeySet {
 
 // Parses a JWKS document ({"keys": [...]}). Keys that cannot be used (other `use`,
 // `oct`, unknown kty/crv, bad encoding, an `alg` the key type cannot verify, RSA under
-// 2048 bits) are skipped and listed in `skipped`. Returns false with `error` set when
+// 2048 bits or with an even exponent or e = 1, anything EVP_PKEY_public_check refuses)
+// are skipped and listed in `skipped`. Returns false with `error` set when
 // the document is malformed or has no usable key.
 bool parse_jwks(std::string_view json, KeySet& out, std::string& error);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "db.h"
+#include "jwks_fetcher.h"
 #include "listen_socket.h"
 #include "log.h"
 #include "metrics.h"
@@ -41,7 +42,9 @@ class Pool {
   int run();
 
  private:
+  pid_t fork_child(const char* role);
   pid_t spawn();
+  void spawn_fetcher();
   void reap();
   void on_exit(pid_t pid, int status);
   void on_ready(pid_t pid);
@@ -68,6 +71,10 @@ class Pool {
   pid_t replacement_ = 0;         // the new worker whose readiness retires to_replace_.front()
   int quick_deaths_ = 0;
   std::int64_t next_spawn_ms_ = 0;
+  JwksShared* jwks_ = nullptr;  // the JWKS the fetcher publishes (a URL is configured)
+  pid_t fetcher_ = 0;
+  bool fetcher_ready_ = false;  // its first fetch was attempted: READY=1 may follow
+  std::int64_t next_fetcher_ms_ = 0;
 };
 
 int Pool::run() {
@@ -84,10 +91,15 @@ int Pool::run() {
   ready_read_ = fds[0];
   ready_write_ = fds[1];
   log_info("pool starting", {{"workers", std::to_string(config_.workers)}});
+  if (jwks_fetcher_wanted(config_)) {
+    jwks_ = jwks_shared_create(config_.jwks_cache_ttl);
+    if (jwks_ == nullptr) log_error("JWKS shared memory failed", {{"error", strerror(errno)}});
+  }
 
-  while (!stopping_ || !workers_.empty()) {
+  while (!stopping_ || !workers_.empty() || fetcher_ != 0) {
     std::int64_t now = monotonic_ms();
     if (!stopping_) {
+      if (jwks_ != nullptr && fetcher_ == 0 && now >= next_fetcher_ms_) spawn_fetcher();
       while (active_count() < config_.workers && now >= next_spawn_ms_) spawn();
       if (!to_replace_.empty() && replacement_ == 0) {
         replacement_ = spawn();
@@ -123,26 +135,37 @@ int Pool::run() {
   return 0;
 }
 
-pid_t Pool::spawn() {
-  int slot = metrics::claim_slot();
+// Returns 0 in the child, set up as the master's child; -1 when fork failed.
+pid_t Pool::fork_child(const char* role) {
   pid_t pid = fork();
   if (pid < 0) {
     log_error("fork failed", {{"error", strerror(errno)}});
-    metrics::worker_exited(slot, "fork failed");
-    next_spawn_ms_ = monotonic_ms() + 1000;
-    return 0;
+    return -1;
   }
   if (pid == 0) {
     close(signal_fd_);
     close(ready_read_);
-    // The worker must never outlive the master (fcgiwrap's flaw): if the master
-    // dies, the kernel tells the worker to drain and exit.
+    // A child must never outlive the master (fcgiwrap's flaw): if the master
+    // dies, the kernel tells the child to drain and exit.
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != master_pid_) _exit(0);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    log_set_role("worker");
+    log_set_role(role);
+  }
+  return pid;
+}
+
+pid_t Pool::spawn() {
+  int slot = metrics::claim_slot();
+  pid_t pid = fork_child("worker");
+  if (pid < 0) {
+    metrics::worker_exited(slot, "fork failed");
+    next_spawn_ms_ = monotonic_ms() + 1000;
+    return 0;
+  }
+  if (pid == 0) {
     metrics::worker_attach(slot);
     // _exit: the master's atexit handlers and destructors are not the worker's to run.
     _exit(worker_main_(config_, listen_fd_, ready_write_));
@@ -152,6 +175,16 @@ pid_t Pool::spawn() {
   return pid;
 }
 
+void Pool::spawn_fetcher() {
+  pid_t pid = fork_child("jwks");
+  next_fetcher_ms_ = monotonic_ms() + 1000;  // restarts at most once a second
+  if (pid == 0) {
+    close(listen_fd_);  // it serves no request
+    _exit(run_jwks_fetcher(config_, *jwks_, ready_write_));
+  }
+  fetcher_ = pid > 0 ? pid : 0;
+}
+
 void Pool::reap() {
   int status = 0;
   pid_t pid;
@@ -159,6 +192,11 @@ void Pool::reap() {
 }
 
 void Pool::on_exit(pid_t pid, int status) {
+  if (pid == fetcher_) {
+    fetcher_ = 0;
+    if (!stopping_) log_error("JWKS fetcher exited; restarting it", {{"pid", std::to_string(pid)}});
+    return;
+  }
   WorkerSlot* slot = find(pid);
   if (slot == nullptr) return;
   WorkerSlot gone = *slot;
@@ -198,9 +236,9 @@ void Pool::on_exit(pid_t pid, int status) {
 
 void Pool::on_ready(pid_t pid) {
   WorkerSlot* slot = find(pid);
-  if (slot == nullptr) return;
-  slot->ready = true;
-  if (pid == replacement_ && !to_replace_.empty()) {
+  if (pid == fetcher_ && fetcher_ != 0) fetcher_ready_ = true;
+  if (slot != nullptr) slot->ready = true;
+  if (slot != nullptr && pid == replacement_ && !to_replace_.empty()) {
     pid_t old = to_replace_.front();
     to_replace_.pop_front();
     if (WorkerSlot* old_slot = find(old)) {
@@ -216,7 +254,8 @@ void Pool::on_ready(pid_t pid) {
   if (!announced_ready_) {
     int ready = 0;
     for (const auto& w : workers_) ready += w.ready ? 1 : 0;
-    if (ready >= config_.workers) {
+    // Workers are ready once their keys can be: the fetcher has tried its first fetch.
+    if (ready >= config_.workers && (jwks_ == nullptr || fetcher_ready_)) {
       announced_ready_ = true;
       log_info("pool ready");
       sd_notify_state("READY=1\nSTATUS=serving");
@@ -238,6 +277,8 @@ void Pool::begin_stop(const char* why) {
 void Pool::begin_reload() {
   if (stopping_) return;
   log_info("reload: replacing workers one by one");
+  // Keys are the fetcher's: ask it for a fresh JWKS (within its 30 s limit).
+  if (jwks_ != nullptr) jwks_shared_request_refresh(*jwks_);
   sd_notify_state("RELOADING=1");
   to_replace_.clear();
   for (const auto& w : workers_) {
@@ -247,6 +288,7 @@ void Pool::begin_reload() {
 
 void Pool::signal_all(int sig) {
   for (const auto& w : workers_) kill(w.pid, sig);
+  if (fetcher_ != 0) kill(fetcher_, sig);
 }
 
 int Pool::active_count() const {

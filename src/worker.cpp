@@ -17,6 +17,7 @@
 #include "dispatch.h"
 #include "fcgi_params.h"
 #include "http.h"
+#include "jwks_shared.h"
 #include "log.h"
 #include "metrics.h"
 #include "stall_timer.h"
@@ -136,7 +137,7 @@ int worker_main(const Config& config, int listen_fd, int ready_fd) {
   }
   Database db(config);
   db.ensure_connected();  // a database that is down now is retried per request
-  Authenticator auth(config);
+  Authenticator auth(config, jwks_shared_of_pool());
   Dispatcher dispatcher(config, db, auth);
 
   int epoll_fd = epoll_create1(EPOLL_CLOEXEC);

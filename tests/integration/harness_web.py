@@ -63,13 +63,73 @@ class _Connection(http.client.HTTPSConnection):
 
 
 
+class CurlResponse(Response):
+    """A Response from curl, plus the HTTP version curl negotiated ("2", "1.1") and
+    curl's exit code (non-zero: no complete answer, e.g. a reset connection)."""
+
+    def __init__(self, status, headers, body, http_version, exit_code, stderr):
+        super().__init__(status, headers, body)
+        self.http_version, self.exit_code, self.stderr = http_version, exit_code, stderr
+
+    def __repr__(self):
+        return "<CurlResponse HTTP/%s %d exit %d %r %s>" % (
+            self.http_version, self.status, self.exit_code, self.body[:300], self.stderr[:200])
+
+
+def curl(stack, method, path, body=None, headers=None, token=None, http2=True, host="localhost",
+         port=None, scheme="https", extra=(), timeout=10):
+    """One request with curl (HTTP/2 over TLS unless http2=False, as browsers speak to
+    the site), to 127.0.0.1 with `host` as SNI and Host. Returns a CurlResponse."""
+    port = port or (stack.https_port if scheme == "https" else stack.http_port)
+    with tempfile.TemporaryDirectory(prefix="todo-api-curl-") as d:
+        head, out = os.path.join(d, "head"), os.path.join(d, "body")
+        cmd = ["curl", "-sS", "--path-as-is", "--max-time", str(timeout), "-X", method,
+               "--resolve", "%s:%d:127.0.0.1" % (host, port), "--cacert", stack.cert,
+               "-D", head, "-o", out, "-w", "%{http_code} %{http_version}",
+               "--http2" if http2 else "--http1.1"]
+        for name, value in (headers or {}).items():
+            cmd += ["-H", "%s: %s" % (name, value)]
+        if token is not None:
+            cmd += ["-H", "Authorization: Bearer " + token]
+        if body is not None:
+            if not isinstance(body, (bytes, str)):
+                body = json.dumps(body)
+                cmd += ["-H", "Content-Type: application/json"]
+            path_body = os.path.join(d, "request")
+            with open(path_body, "wb") as f:
+                f.write(body.encode() if isinstance(body, str) else body)
+            cmd += ["--data-binary", "@" + path_body]
+        cmd += list(extra) + ["%s://%s:%d%s" % (scheme, host, port, path)]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 5)
+        code, _, version = r.stdout.strip().partition(" ")
+        raw_head, data = b"", b""
+        if os.path.exists(head):
+            with open(head, "rb") as f:
+                raw_head = f.read()
+        if os.path.exists(out):
+            with open(out, "rb") as f:
+                data = f.read()
+    # The last header block (after any 1xx); a status line, then "name: value" lines.
+    block = raw_head.replace(b"\r\n", b"\n").strip().split(b"\n\n")[-1]
+    msg = http.client.HTTPMessage()
+    for line in block.split(b"\n")[1:]:
+        name, _, value = line.decode("latin-1").partition(":")
+        if name:
+            msg[name.strip()] = value.strip()
+    return CurlResponse(int(code or 0), msg, data, version, r.returncode, r.stderr)
+
+
 # ---------------------------------------------------------------------------
 # nginx site rendering
 
 
 def render_site(text, https_port, http_port, fcgi_socket, cert, key, access_log,
-                server_name="localhost", rate_limit=TEST_RATE_LIMIT, listen="127.0.0.1"):
+                server_name="localhost", rate_limit=TEST_RATE_LIMIT, listen="127.0.0.1",
+                aliases=("127.0.0.1",)):
     """The shipped site file with test values, by exact substitution.
+
+    `aliases`: more names the site answers to (the tests' http.client sends
+    Host: 127.0.0.1:<port>); any other Host meets the default server's 444.
 
     Every substituted line must be found exactly as often as expected, so the
     shipped file and this renderer cannot drift apart silently."""
@@ -78,9 +138,15 @@ def render_site(text, https_port, http_port, fcgi_socket, cert, key, access_log,
         ("listen [::]:80;", "", 1),
         ("listen 443 ssl http2;", "listen %s:%d ssl http2;" % (listen, https_port), 1),
         ("listen [::]:443 ssl http2;", "", 1),
-        ("server_name api.example.com;", "server_name %s;" % server_name, 2),
-        ("return 301 https://$host$request_uri;",
-         "return 301 https://$host:%d$request_uri;" % https_port, 1),
+        ("listen 80 default_server;", "listen %s:%d default_server;" % (listen, http_port), 1),
+        ("listen [::]:80 default_server;", "", 1),
+        ("listen 443 ssl http2 default_server;",
+         "listen %s:%d ssl http2 default_server;" % (listen, https_port), 1),
+        ("listen [::]:443 ssl http2 default_server;", "", 1),
+        ("server_name api.example.com;",
+         "server_name %s;" % " ".join((server_name,) + tuple(aliases)), 2),
+        ("return 301 https://api.example.com$request_uri;",
+         "return 301 https://%s:%d$request_uri;" % (server_name, https_port), 1),
         ("ssl_certificate /etc/letsencrypt/live/api.example.com/fullchain.pem;",
          "ssl_certificate %s;" % cert, 1),
         ("ssl_certificate_key /etc/letsencrypt/live/api.example.com/privkey.pem;",

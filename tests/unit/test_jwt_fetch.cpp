@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -106,4 +107,26 @@ TEST(JwtFetch, UnreachableServerFailsQuickly) {
   JwksFetch f = make_jwks_url_loader("http://127.0.0.1:1/jwks")();
   EXPECT_FALSE(f.ok);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
+TEST(JwtFetch, RedirectsAreFollowedOnlyToHttps) {
+  // Even from a loopback URL, a redirect to plain http is refused (it could lead off
+  // the machine); the target here would answer, so only the rule can stop it.
+  OneShotServer target(http("200 OK", jwt_test::read_data("jwks.json")));
+  OneShotServer server("HTTP/1.1 302 Found\r\nLocation: " + target.url() +
+                       "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  JwksFetch f = make_jwks_url_loader(server.url())();
+  EXPECT_FALSE(f.ok);
+  EXPECT_TRUE(f.body.empty());
+  EXPECT_NE(f.error.find("http"), std::string::npos) << f.error;
+  // Unblock the target's accept() so its thread can end.
+  make_jwks_url_loader(target.url())();
+}
+
+TEST(JwtFetch, PlainHttpToAnotherHostIsNeverFetched) {
+  const auto start = std::chrono::steady_clock::now();
+  JwksFetch f = make_jwks_url_loader("http://192.0.2.1/jwks")();  // TEST-NET-1
+  EXPECT_FALSE(f.ok);
+  EXPECT_NE(f.error.find("plain http to 192.0.2.1 is refused"), std::string::npos) << f.error;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
 }

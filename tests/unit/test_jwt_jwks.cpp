@@ -145,14 +145,18 @@ TEST(JwtJwksSource, FailedReloadKeepsTheKeys) {
 TEST(JwtJwksSource, UnknownKidReloadsAtMostOncePer30Seconds) {
   FakeLoader fake;
   JwksSource source(fake.loader(), 3600, 1000);
-  EXPECT_FALSE(source.refresh_for_unknown_kid(1010));  // too soon after the start load
-  EXPECT_EQ(fake.calls, 1);
-  EXPECT_TRUE(source.refresh_for_unknown_kid(1030));
-  EXPECT_FALSE(source.refresh_for_unknown_kid(1031));
-  EXPECT_FALSE(source.refresh_for_unknown_kid(1059));
+  // The first unknown kid reloads at once: a rotated key is picked up by its first token.
+  EXPECT_TRUE(source.refresh_for_unknown_kid(1010));
   EXPECT_EQ(fake.calls, 2);
-  EXPECT_TRUE(source.refresh_for_unknown_kid(1060));
+  EXPECT_FALSE(source.refresh_for_unknown_kid(1011));
+  EXPECT_FALSE(source.refresh_for_unknown_kid(1039));
+  EXPECT_EQ(fake.calls, 2);
+  EXPECT_TRUE(source.refresh_for_unknown_kid(1040));
   EXPECT_EQ(fake.calls, 3);
+  fake.up = false;  // a failed reload counts too
+  EXPECT_FALSE(source.refresh_for_unknown_kid(1070));
+  EXPECT_FALSE(source.refresh_for_unknown_kid(1099));
+  EXPECT_EQ(fake.calls, 4);
 }
 
 TEST(JwtJwksSource, ColdStartWithoutKeysRetriesEvery5Seconds) {
