@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libfcgi-dev libpq-dev libssl-dev libcjson-dev libcurl4-openssl-dev libgtest-dev libbenchmark-dev
   postgresql postgresql-contrib nginx-light openssl ca-certificates curl python3 systemd
-  wrk
+  wrk pgbouncer
 )
 # Targets with tools of their own add them: make fuzz (clang, libFuzzer), make lint.
 # shellcheck disable=SC2206
