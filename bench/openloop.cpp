@@ -288,6 +288,7 @@ class Generator {
       CURLcode rc = m->data.result;
       curl_multi_remove_handle(multi_.get(), e);
       --in_flight_;
+      ++completed_all_;
       if (s->measured) {
         new_connections_ += connects;
         if (rc != CURLE_OK) {
@@ -329,14 +330,15 @@ class Generator {
         "\"rps\":%.1f,\"p50_us\":%u,\"p90_us\":%u,\"p99_us\":%u,\"p999_us\":%u,\"max_us\":%u,"
         "\"mean_us\":%.1f,\"non2xx\":%lld,\"statuses\":{%s},\"errors\":%lld,\"error_kinds\":{%s},"
         "\"unfinished\":%lld,\"send_lag_p99_us\":%u,\"send_lag_max_us\":%u,\"new_connections\":%ld,"
-        "\"connections\":%ld}\n",
+        "\"connections\":%ld,\"completed_all\":%lld}\n",
         o_.rate, secs, static_cast<long long>(sent_), latencies_.size(),
         secs > 0 ? double(latencies_.size()) / secs : 0.0, percentile(latencies_, 50),
         percentile(latencies_, 90), percentile(latencies_, 99), percentile(latencies_, 99.9),
         latencies_.empty() ? 0u : latencies_.back(), mean, static_cast<long long>(non2xx_),
         statuses.c_str(), static_cast<long long>(nerrors), errors.c_str(),
         static_cast<long long>(unfinished_), percentile(send_lag_, 99),
-        send_lag_.empty() ? 0u : send_lag_.back(), new_connections_, o_.connections);
+        send_lag_.empty() ? 0u : send_lag_.back(), new_connections_, o_.connections,
+        static_cast<long long>(completed_all_));
     std::fflush(stdout);
   }
 
@@ -351,6 +353,7 @@ class Generator {
   std::map<long, std::int64_t> statuses_;
   std::map<std::string, std::int64_t> errors_;
   std::int64_t in_flight_ = 0, sent_ = 0, non2xx_ = 0, unfinished_ = 0, creates_ = 0;
+  std::int64_t completed_all_ = 0;  // warm-up included: what the server did while we ran
   long new_connections_ = 0;
   std::int64_t end_ns_ = 0, measure_start_ns_ = 0;
 };
