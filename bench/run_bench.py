@@ -1282,6 +1282,16 @@ def bench(args, st, state_dir, results):
                                    and results["size_ratio_p50"] <= SIZE_BAR
                                    and all(r["non2xx"] == 0 for r in size_rows) else "FAIL")
 
+    # HOT updates (issue #9): the toggles of the whole run, the app's table beside bare's.
+    # Backends report their counters when idle (at most ~1 s late): read last.
+    if any(r["scenario"] in ("toggle", "mix") for r in rows):
+        results["hot"] = {}
+        for line in st.psql_lines("select schemaname || '.' || relname, n_tup_upd, n_tup_hot_upd "
+                                  "from pg_stat_user_tables where relname = 'tasks' "
+                                  "and schemaname in ('todo', 'bare') order by 1"):
+            name, upd, hot = line.split("|")
+            results["hot"][name] = {"n_tup_upd": int(upd), "n_tup_hot_upd": int(hot)}
+
     if args.jwt:
         exe = os.path.join(ROOT, "build", "bench", "jwt_bench")
         if os.path.exists(exe):
@@ -1327,6 +1337,12 @@ def sections(results):
     if results.get("size_rows"):
         out.append(("Data size: default page (GET /api/tasks) of one user",
                     *size_table(results["size_rows"]), size_summary(results)))
+    if results.get("hot"):
+        out.append(("HOT updates over the run (pg_stat_user_tables)",
+                    ["table", "n_tup_upd", "n_tup_hot_upd", "HOT share"],
+                    [[name, h["n_tup_upd"], h["n_tup_hot_upd"],
+                      fmt(h["n_tup_upd"] and h["n_tup_hot_upd"] / h["n_tup_upd"], "{:.0%}")]
+                     for name, h in results["hot"].items()], None))
     if results.get("pooler"):
         out.append((f"Pooler and DB_PREPARED=off against a direct connection (WORKERS={results.get('workers')}, "
                     f"pgbouncer transaction mode, {results.get('pooler_server_connections')} server connections)",
