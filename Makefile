@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all build deps run test unit integration bench bench-smoke bench-soak fuzz format lint install clean
+.PHONY: all build deps run test unit integration bench bench-smoke bench-soak bench-pgbouncer fuzz format lint install clean
 
 all: build
 
@@ -41,6 +41,11 @@ bench-soak: build
 
 bench-smoke: build
 	/usr/bin/python3 bench/run_bench.py --smoke
+
+# Issue #13: list/get/create direct, with DB_PREPARED=off, and through PgBouncer
+# (transaction mode, WORKERS/2 server connections), in one run.
+bench-pgbouncer: build
+	/usr/bin/python3 bench/run_bench.py --via-pgbouncer
 
 # Each libFuzzer target runs FUZZ_SECONDS under ASan+UBSan, from its seed corpus.
 FUZZ_SECONDS ?= 60
