@@ -229,14 +229,21 @@ class ScratchRootInstall(unittest.TestCase):
         state = os.path.join(self.root, "var/lib/systemd/deb-systemd-helper-enabled")
         self.assertTrue(os.path.exists(os.path.join(state, "todo-api.service.dsh-also")))
 
-    def test_purge_removes_everything_it_installed(self):
+    def test_purge_removes_what_it_installed_and_keeps_the_admin_s_env(self):
         root = scratch_root("todo-api-deb-purge-")
         try:
             dpkg_in(root, "-i", self.deb)
+            # What README's deployment adds: the site enabled, the admin's env.
+            enabled = os.path.join(root, "etc/nginx/sites-enabled")
+            os.makedirs(enabled)
+            os.symlink("../sites-available/todo-api.conf", os.path.join(enabled, "todo-api.conf"))
+            env = os.path.join(root, "etc/todo-api/env")
+            shutil.copy(os.path.join(root, "etc/todo-api/env.example"), env)
             dpkg_in(root, "--purge", "todo-api")
             left = [os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root)
                     for f in fs if not os.path.relpath(d, root).startswith("var/lib/dpkg")]
-            self.assertEqual(left, [])
+            # The site's link would dangle: gone. The env holds the admin's secrets: kept.
+            self.assertEqual(left, ["etc/todo-api/env"])
         finally:
             shutil.rmtree(root, ignore_errors=True)
 
