@@ -163,6 +163,17 @@ class DebianPackage(unittest.TestCase):
         self.assertEqual(warnings - ACCEPTED_LINTIAN_WARNINGS, set(), r.stdout)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
+    def test_source_package_holds_every_file_of_the_checkout(self):
+        tarball = os.path.join(DIST, "todo-api_%s.tar.xz" % self.version)
+        names = run(["tar", "-tJf", tarball]).stdout.splitlines()
+        shipped = {n.split("/", 1)[1] for n in names if "/" in n and not n.endswith("/")}
+        if os.path.isdir(os.path.join(ROOT, ".git")):
+            tracked = set(run(["git", "-C", ROOT, "ls-files"]).stdout.splitlines())
+        else:  # an unpacked source package: what it holds is what it holds
+            tracked = {"debian/rules", "scripts/build-deb.sh", "src/main.cpp", "CMakeLists.txt"}
+        self.assertEqual(tracked - shipped, set())
+        self.assertFalse([n for n in shipped if n.startswith(("build", "dist/", ".run/"))])
+
     def test_apt_would_install_it_on_this_machine(self):
         # What the README's first step does, simulated: the computed Depends resolve
         # against Debian 12's packages.
@@ -233,6 +244,7 @@ class ScratchRootInstall(unittest.TestCase):
         root = scratch_root("todo-api-deb-purge-")
         try:
             dpkg_in(root, "-i", self.deb)
+            dpkg_in(root, "-i", self.deb)  # the upgrade path of the maintainer scripts
             # What README's deployment adds: the site enabled, the admin's env.
             enabled = os.path.join(root, "etc/nginx/sites-enabled")
             os.makedirs(enabled)
