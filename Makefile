@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all build deps run test unit integration bench bench-smoke bench-soak bench-pgbouncer fuzz format lint install clean
+.PHONY: all build deps run test unit integration bench bench-smoke bench-soak bench-pgbouncer fuzz format lint install deb clean
 
 all: build
 
@@ -72,14 +72,25 @@ lint: build
 	cppcheck --enable=warning,performance,portability --std=c++20 --error-exitcode=1 \
 	  --suppress=missingIncludeSystem --inline-suppr -q src/
 
+# The layout of the Debian package (`make deb`) under PREFIX, units in /etc/systemd/system.
+# The unit names the package's /usr/bin/todo-api: rewritten here for PREFIX.
 install: build
 	install -D -m 0755 $(BUILD_DIR)/todo-api $(DESTDIR)$(PREFIX)/bin/todo-api
-	install -D -m 0644 systemd/todo-api.service $(DESTDIR)/etc/systemd/system/todo-api.service
+	sed 's|^ExecStart=/usr/bin/todo-api |ExecStart=$(PREFIX)/bin/todo-api |' \
+	  systemd/todo-api.service > $(BUILD_DIR)/todo-api.service
+	grep -qx 'ExecStart=$(PREFIX)/bin/todo-api serve' $(BUILD_DIR)/todo-api.service
+	install -D -m 0644 $(BUILD_DIR)/todo-api.service $(DESTDIR)/etc/systemd/system/todo-api.service
 	install -D -m 0644 systemd/todo-api.socket $(DESTDIR)/etc/systemd/system/todo-api.socket
 	install -D -m 0644 nginx/todo-api.conf $(DESTDIR)/etc/nginx/sites-available/todo-api.conf
 	install -d $(DESTDIR)$(PREFIX)/share/todo-api/sql
 	install -m 0644 sql/*.sql sql/roles.sql.example $(DESTDIR)$(PREFIX)/share/todo-api/sql/
-	install -D -m 0640 .env.example $(DESTDIR)/etc/todo-api/env.example
+	install -D -m 0644 .env.example $(DESTDIR)/etc/todo-api/env.example
+	install -D -m 0644 docs/todo-api.1 $(DESTDIR)$(PREFIX)/share/man/man1/todo-api.1
+
+# dist/todo-api_VERSION_ARCH.deb: dpkg-buildpackage + lintian (scripts/build-deb.sh).
+deb:
+	@EXTRA_PACKAGES="debhelper dpkg-dev lintian rsync" scripts/install-deps.sh
+	JOBS=$(JOBS) scripts/build-deb.sh
 
 clean:
-	rm -rf $(BUILD_DIR) build-fuzz
+	rm -rf $(BUILD_DIR) build-fuzz dist

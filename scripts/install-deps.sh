@@ -9,7 +9,8 @@ packages=(
   postgresql postgresql-contrib nginx-light openssl ca-certificates curl python3 systemd
   wrk pgbouncer
 )
-# Targets with tools of their own add them: make fuzz (clang, libFuzzer), make lint.
+# Targets with tools of their own add them: make fuzz (clang, libFuzzer), make lint,
+# make deb (debhelper, lintian).
 # shellcheck disable=SC2206
 packages+=(${EXTRA_PACKAGES:-})
 missing=()

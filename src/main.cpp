@@ -13,6 +13,7 @@
 #include "config.h"
 #include "db.h"
 #include "db_probe.h"
+#include "install_layout.h"
 #include "listen_socket.h"
 #include "log.h"
 #include "migrate.h"
@@ -63,10 +64,7 @@ int serve() {
 }
 
 int migrate(int argc, char** argv) {
-  // Installed layout first (make install), then a checkout's own sql/.
-  std::string dir = access("/usr/local/share/todo-api/sql", R_OK) == 0
-                        ? "/usr/local/share/todo-api/sql"
-                        : "sql";
+  std::string dir = default_sql_dir();
   for (int i = 2; i < argc; ++i) {
     if (std::string_view(argv[i]) == "--dir" && i + 1 < argc) {
       dir = argv[++i];

@@ -61,18 +61,23 @@ class SystemdUnits(unittest.TestCase):
         # verify checks that ExecStart's binary exists: point it at the built one,
         # everything else byte for byte as shipped.
         service = read(SERVICE)
-        shipped = "ExecStart=/usr/local/bin/todo-api serve"
+        shipped = "ExecStart=/usr/bin/todo-api serve"
         assert service.count(shipped) == 1, "ExecStart line changed: update this test"
         with open(os.path.join(cls.tmp, "todo-api.service"), "w") as f:
             f.write(service.replace(shipped, "ExecStart=%s serve" % stack.BIN))
         shutil.copy(SOCKET, os.path.join(cls.tmp, "todo-api.socket"))
+        # verify runs `man` on every Documentation= page: ours as installed.
+        os.makedirs(os.path.join(cls.tmp, "man", "man1"))
+        shutil.copy(os.path.join(ROOT, "docs", "todo-api.1"), os.path.join(cls.tmp, "man", "man1"))
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def analyze(self, *args):
-        return subprocess.run(["systemd-analyze"] + list(args), cwd=self.tmp,
+        # A trailing ':' in MANPATH keeps the system's manual pages too.
+        env = dict(os.environ, MANPATH=os.path.join(self.tmp, "man") + ":")
+        return subprocess.run(["systemd-analyze"] + list(args), cwd=self.tmp, env=env,
                               capture_output=True, text=True, timeout=60)
 
     def test_verify_passes_and_prints_nothing_about_our_units(self):
