@@ -189,14 +189,27 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
+// The error body; `code` is the machine code of API.md §1.
+static void write_error(Response& res, int status, std::string_view code, std::string_view detail,
+                        const std::vector<FieldError>& errors);
+
 void set_error(Response& res, int status, std::string_view detail,
                const std::vector<FieldError>& errors) {
+  write_error(res, status, error_code_for(status), detail, errors);
+}
+
+void set_coded_error(Response& res, int status, std::string_view code, std::string_view detail) {
+  write_error(res, status, code, detail, {});
+}
+
+static void write_error(Response& res, int status, std::string_view code, std::string_view detail,
+                        const std::vector<FieldError>& errors) {
   res.status = status;
   res.body.clear();
   res.body += "{\"detail\":";
   append_json_string(res.body, detail);
   res.body += ",\"code\":\"";
-  res.body += error_code_for(status);
+  res.body += code;
   res.body += '"';
   if (!errors.empty()) {
     res.body += ",\"errors\":[";

@@ -52,6 +52,8 @@ struct Response {
 // `code` is derived from the status.
 void set_error(Response& res, int status, std::string_view detail,
                const std::vector<FieldError>& errors = {});
+// The same with a specific `code` (e.g. 422 "quota_exceeded").
+void set_coded_error(Response& res, int status, std::string_view code, std::string_view detail);
 std::string_view error_code_for(int status);
 std::string_view reason_phrase(int status);
 

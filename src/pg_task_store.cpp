@@ -198,16 +198,23 @@ PgTaskStore::PgTaskStore(Database& db, std::int64_t max_tasks_per_user)
 void PgTaskStore::create(const StoreUser& user, const TaskInput& in, TaskReply& out) {
   Params& p = params_buffer();
   const char* tags = p.tag_array(in.tags);
-  const char* params[8] = {p.user_of(user.id),
+  char quota[24];
+  *std::to_chars(quota, quota + sizeof quota - 1, max_tasks_).ptr = '\0';
+  const char* params[9] = {p.user_of(user.id),
                            user.email ? user.email->c_str() : nullptr,
                            text_or_null(in.title),
                            text_or_null(in.description),
                            bool_or_null(in.completed) ? bool_or_null(in.completed) : kFalse,
                            in.priority.value ? in.priority.value->c_str() : "medium",
                            text_or_null(in.due_at),
-                           tags ? tags : "{}"};
-  if (!ran(out, StatementId::task_create, params, 8, db_)) return;
+                           tags ? tags : "{}",
+                           quota};
+  if (!ran(out, StatementId::task_create, params, 9, db_)) return;
   const PGresult* r = out.db.result.get();
+  if (PQntuples(r) == 0) {
+    out.status = StoreStatus::quota_exceeded;
+    return;
+  }
   if (PQntuples(r) != 1 || !read_task(r, 0, 0, out.task)) {
     return malformed(out, StatementId::task_create);
   }

@@ -11,7 +11,7 @@ namespace {
 // The task's columns in the order PgTaskStore decodes them (pg_task_store.cpp):
 // typed values, returned in binary; the worker renders the JSON (task_json.cpp).
 // user_id is never returned.
-#define TODO_TASK_COLUMNS                                                                 \
+#define TODO_TASK_COLUMNS                                                                  \
   "t.id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at," \
   " t.updated_at, t.completed_at, t.version"
 
@@ -31,23 +31,33 @@ namespace {
 // changed; `found` tells a version mismatch (412) from a missing task (404). The
 // exists() reads the snapshot taken before the write, so it sees the task as it was.
 #define TODO_WRITE_RESULT                                                                    \
-  "select " TODO_TASK_COLUMNS ","                                                            \
+  "select " TODO_TASK_COLUMNS                                                                \
+  ","                                                                                        \
   " case when t.id is not null then true when $3::integer[] is null then false"              \
   " else exists (select 1 from todo.tasks x where x.user_id = $1::text and x.id = $2::uuid)" \
   " end as found from (select 1) one left join t on true"
 
+// One upsert of the users row counts the task (and creates the row on a user's
+// first write); the task is inserted only when it returned a row, i.e. when the
+// quota ($9, 0 = none) allowed it. ON CONFLICT locks the users row and evaluates
+// its WHERE on the latest version, so a user's concurrent creates serialize there
+// and cannot overshoot. Zero rows back means quota_exceeded.
 constexpr const char* kCreate =
     "with u as ("
-    " insert into todo.users as u (id, email) values ($1::text, $2::text)"
-    " on conflict (id) do update set email = excluded.email"
-    " where excluded.email is not null and u.email is distinct from excluded.email"
+    " insert into todo.users as u (id, email, task_count, completed_count)"
+    " values ($1::text, $2::text, 1, case when $5::boolean then 1 else 0 end)"
+    " on conflict (id) do update set task_count = u.task_count + 1,"
+    " completed_count = u.completed_count + excluded.completed_count,"
+    " email = coalesce(excluded.email, u.email)"
+    " where $9::integer = 0 or u.task_count < $9::integer"
+    " returning u.id"
     "), t as ("
     " insert into todo.tasks as t"
     " (user_id, title, description, completed, priority, due_at, tags, completed_at)"
-    " values ($1::text, $3::text, $4::text, $5::boolean, $6::todo.task_priority,"
+    " select u.id, $3::text, $4::text, $5::boolean, $6::todo.task_priority,"
     " date_trunc('milliseconds', $7::timestamptz), $8::text[],"
     " case when $5::boolean then " TODO_NOW_MS
-    " end)"
+    " end from u"
     " returning t.*"
     ") select " TODO_TASK_COLUMNS " from t";
 
@@ -180,7 +190,7 @@ std::unique_ptr<Table> build_table() {
     t.rows[static_cast<int>(id)] = Statement{id, name, sql, n, idem};
   };
   fixed(StatementId::ping, "ping", "select 1", 0, true);
-  fixed(StatementId::task_create, "task_create", kCreate, 8, false);
+  fixed(StatementId::task_create, "task_create", kCreate, 9, false);
   fixed(StatementId::task_get, "task_get", kGet, 2, true);
   fixed(StatementId::task_replace, "task_replace", kReplace, 9, false);
   fixed(StatementId::task_patch, "task_patch", kPatch, 11, false);

@@ -11,8 +11,9 @@
 // task columns id, title, description, completed, priority, due_at, tags,
 // created_at, updated_at, completed_at, version:
 //   task_create   $1 user  $2 email|NULL  $3 title  $4 description|NULL  $5 completed
-//                 $6 priority  $7 due_at|NULL  $8 tags (array literal)
-//                 -> TASK                     (also upserts the users row)
+//                 $6 priority  $7 due_at|NULL  $8 tags (array literal)  $9 quota (0: none)
+//                 -> TASK; 0 rows: quota reached (counts the task in the users row,
+//                    creating it on the user's first write)
 //   task_get      $1 user  $2 id                          -> TASK (0 rows: 404)
 //   task_replace  $1 user  $2 id  $3 if_match  $4 title  $5 description|NULL  $6 completed
 //                 $7 priority  $8 due_at|NULL  $9 tags     -> TASK, found

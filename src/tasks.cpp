@@ -81,9 +81,10 @@ void render_task(RequestContext& ctx, const TaskReply& reply, int status) {
     case StoreStatus::version_mismatch:
       return set_error(ctx.res, 412, "The task has changed: If-Match does not match its ETag");
     case StoreStatus::quota_exceeded:
-      return set_error(ctx.res, 422,
-                       "Task quota reached: at most " +
-                           std::to_string(ctx.config.max_tasks_per_user) + " tasks per user");
+      return set_coded_error(ctx.res, 422, "quota_exceeded",
+                             "Task quota reached: at most " +
+                                 std::to_string(ctx.config.max_tasks_per_user) +
+                                 " tasks per user (MAX_TASKS_PER_USER)");
     case StoreStatus::db_error:
       return set_db_error(ctx, reply.db);
     case StoreStatus::not_found:

@@ -16,7 +16,7 @@ end $$;
 
 -- Create: first write creates the users row (FK + data-modifying CTE in one statement).
 drop table if exists r; create temp table r as execute task_create('chk-a', 'a@example.com', 'Buy milk', '2 litres', 'false',
-  'medium', '2026-12-01T09:00:00.1239+01:00', '{home,"Errands, \"x\""}');
+  'medium', '2026-12-01T09:00:00.1239+01:00', '{home,"Errands, \"x\""}', 0);
 select pg_temp.ok((select count(*) = 1 from todo.users where id = 'chk-a' and email = 'a@example.com'),
   'create upserts the users row');
 select pg_temp.ok((select due_at = '2026-12-01T08:00:00.123Z' from r),
@@ -30,12 +30,21 @@ select pg_temp.ok((select string_agg(attname, ',' order by attnum) = 'id,title,d
 select id as a1 from r \gset
 
 -- A second create: email unchanged when the token has none; completed at creation.
-drop table if exists r; create temp table r as execute task_create('chk-a', null, 'Done', null, 'true', 'high', null, '{}');
+drop table if exists r; create temp table r as execute task_create('chk-a', null, 'Done', null, 'true', 'high', null, '{}', 0);
 select id as a2 from r \gset
 select pg_temp.ok((select email = 'a@example.com' and task_count = 2 and completed_count = 1
   from todo.users where id = 'chk-a'), 'counters after two creates, email kept');
 select pg_temp.ok((select completed_at is not null from r),
   'completed_at set when created completed');
+
+-- Quota ($9): a create past it inserts nothing and counts nothing.
+drop table if exists q; create temp table q as execute task_create('chk-a', null, 'Over', null, 'false', 'low', null, '{}', 2);
+select pg_temp.ok((select count(*) = 0 from q), 'create past the quota returns no row');
+select pg_temp.ok((select task_count = 2 from todo.users where id = 'chk-a'), 'quota: nothing counted');
+drop table if exists q; create temp table q as execute task_create('chk-a', null, 'Under', null, 'false', 'low', null, '{}', 3);
+select pg_temp.ok((select count(*) = 1 from q), 'create under the quota');
+delete from todo.tasks where id = (select id from q);
+select pg_temp.ok((select task_count = 2 from todo.users where id = 'chk-a'), 'delete uncounts');
 
 -- Get: own task found, another user's not, version returned for the ETag.
 create temp table g1 as execute task_get('chk-a', :'a1');
@@ -118,8 +127,8 @@ select pg_temp.ok((select task_count = 2 from todo.users where id = 'chk-a'), 'r
 
 -- Lists: total from the counters; filters; q escapes % and _.
 drop table if exists r; create temp table r as execute task_create('chk-a', null, '100% sure_thing', null, 'false', 'low',
-  '2000-01-01T00:00:00Z', '{Work}');
-drop table if exists r; create temp table r as execute task_create('chk-a', null, '100 percent', 'about _ and \', 'false', 'high', null, '{}');
+  '2000-01-01T00:00:00Z', '{Work}', 0);
+drop table if exists r; create temp table r as execute task_create('chk-a', null, '100 percent', 'about _ and \', 'false', 'high', null, '{}', 0);
 drop table if exists l; create temp table l as execute list_created_at_desc('chk-a', 50, 0);
 select pg_temp.ok((select min(total) = 4 and count(id) = 4 from l), 'plain list');
 select pg_temp.ok((select (array_agg(id))[1] = (select id from todo.tasks where user_id = 'chk-a'

@@ -16,7 +16,7 @@ import stack
 JSON_TYPE = "application/json; charset=utf-8"
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-# API.md §3, in its order (PostgreSQL renders the keys in this order).
+# API.md §3, in its order (the worker renders the keys in this order).
 TASK_KEYS = ["id", "title", "description", "completed", "priority", "due_at", "tags",
              "created_at", "updated_at", "completed_at", "version"]
 ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",

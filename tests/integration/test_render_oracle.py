@@ -90,8 +90,10 @@ class RenderOracle(ApiTestCase):
         self.stack.psql(
             "insert into todo.users (id) values (%s);"
             "insert into todo.tasks (user_id, id, title, description, completed, priority,"
-            " due_at, tags, created_at, updated_at, completed_at, version) values %s"
-            % (sql_literal(self.sub), ",".join(rows)), user=stack.OWNER_ROLE)
+            " due_at, tags, created_at, updated_at, completed_at, version) values %s;"
+            "select todo.recount_tasks(%s)"
+            % (sql_literal(self.sub), ",".join(rows), sql_literal(self.sub)),
+            user=stack.OWNER_ROLE)
 
     def test_get_list_and_writes_are_byte_identical_to_the_sql_rendering(self):
         self.seed()

@@ -141,7 +141,8 @@ class List(ApiTestCase):
     def test_default_page_holds_fifty_and_total_counts_all(self):
         values = ",".join("('%s', 't%d')" % (self.sub, i) for i in range(55))
         self.call("POST", "/api/tasks", body={"title": "first"})  # creates the users row
-        self.stack.psql("INSERT INTO todo.tasks (user_id, title) VALUES %s" % values)
+        self.stack.psql("INSERT INTO todo.tasks (user_id, title) VALUES %s;"
+                        "SELECT todo.recount_tasks('%s')" % (values, self.sub))
         r = self.call("GET", "/api/tasks")
         self.assertEqual(r.status, 200, r)
         self.assertEqual(len(r.json["data"]), 50)
