@@ -54,7 +54,7 @@ constexpr const char* kCreate =
     "), t as ("
     " insert into todo.tasks as t"
     " (user_id, title, description, completed, priority, due_at, tags, completed_at)"
-    " select u.id, $3::text, $4::text, $5::boolean, $6::todo.task_priority,"
+    " select $1::text, $3::text, $4::text, $5::boolean, $6::todo.task_priority,"
     " date_trunc('milliseconds', $7::timestamptz), $8::text[],"
     " case when $5::boolean then " TODO_NOW_MS
     " end from u"
