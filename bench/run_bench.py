@@ -166,6 +166,12 @@ select ({USER_BASE} + u)::text, md5(({USER_BASE} + u)::text || '/' || k)::uuid,
        case when k % 4 = 0 then timestamptz '2026-11-02Z' end
 from generate_series(1, {nusers}) u, generate_series(1, {ntasks}) k;
 {big}
+-- Since sql/002 only the create statement counts tasks: a direct insert sets the
+-- counters itself (meta.total, /api/me and the quota read them).
+update todo.users u set task_count = c.n, completed_count = c.done
+  from (select user_id, count(*) as n, count(*) filter (where completed) as done
+          from todo.tasks group by user_id) c
+ where u.id = c.user_id;
 -- The bare reference: the minimal table a todo API needs, the same rows.
 drop schema if exists bare cascade;
 create schema bare;
