@@ -584,7 +584,9 @@ def https_request(port, method, path, token, body=None):
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
+    # "localhost", not 127.0.0.1: the site's default server rejects a TLS handshake
+    # whose SNI is not its server_name (ssl_reject_handshake), and an IP sends none.
+    conn = http.client.HTTPSConnection("localhost", port, context=ctx, timeout=10)
     headers = {"Authorization": f"Bearer {token}"}
     if body is not None:
         headers["Content-Type"] = "application/json"
@@ -1154,7 +1156,7 @@ def open_rate(args, rows):
 def bench(args, st, state_dir, results):
     """Runs everything against a started BenchStack `st`; fills `results`."""
     port = st.port
-    url = f"https://127.0.0.1:{port}"
+    url = f"https://localhost:{port}"  # SNI = the site's server_name (see https_request)
 
     # Seed.
     big_users = [(f"size-{n}", n) for n in args.sizes]
