@@ -166,9 +166,12 @@ select ({USER_BASE} + u)::text, md5(({USER_BASE} + u)::text || '/' || k)::uuid,
        case when k % 4 = 0 then timestamptz '2026-11-02Z' end
 from generate_series(1, {nusers}) u, generate_series(1, {ntasks}) k;
 {big}
--- The create statement keeps users.task_count/completed_count (sql/002): rows inserted
--- directly are counted here, or meta.total, /api/me and the quota would see none.
-select todo.recount_tasks(id) from todo.users;
+-- Since sql/002 only the create statement counts tasks: a direct insert sets the
+-- counters itself (meta.total, /api/me and the quota read them).
+update todo.users u set task_count = c.n, completed_count = c.done
+  from (select user_id, count(*) as n, count(*) filter (where completed) as done
+          from todo.tasks group by user_id) c
+ where u.id = c.user_id;
 -- The bare reference: the minimal table a todo API needs, the same rows.
 drop schema if exists bare cascade;
 create schema bare;
@@ -581,8 +584,8 @@ def https_request(port, method, path, token, body=None):
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    # By name: Python sends no SNI for an IP address, and the site's default server
-    # refuses a TLS handshake without a name it serves (ssl_reject_handshake).
+    # "localhost", not 127.0.0.1: the site's default server rejects a TLS handshake
+    # whose SNI is not its server_name (ssl_reject_handshake), and an IP sends none.
     conn = http.client.HTTPSConnection("localhost", port, context=ctx, timeout=10)
     headers = {"Authorization": f"Bearer {token}"}
     if body is not None:
@@ -1153,9 +1156,7 @@ def open_rate(args, rows):
 def bench(args, st, state_dir, results):
     """Runs everything against a started BenchStack `st`; fills `results`."""
     port = st.port
-    url = f"https://127.0.0.1:{port}"  # wrk sends "127.0.0.1" as SNI: a name the site serves
-    # libcurl sends no SNI for an IP address, and the site refuses a handshake without one.
-    named_url = f"https://localhost:{port}"
+    url = f"https://localhost:{port}"  # SNI = the site's server_name (see https_request)
 
     # Seed.
     big_users = [(f"size-{n}", n) for n in args.sizes]
@@ -1244,7 +1245,7 @@ def bench(args, st, state_dir, results):
             sc = row["scenario"]
             log(f"{sc}: open loop at {rate:.0f} req/s ({args.open_warmup:g} s warm-up, "
                 f"{args.open_duration:g} s)")
-            o, cpu = measure(st, lambda: openloop(named_url, sc, users_file, rate, args.open_duration,
+            o, cpu = measure(st, lambda: openloop(url, sc, users_file, rate, args.open_duration,
                                                   args.open_warmup, args.connections),
                              "completed_all")  # the CPU window holds the warm-up too
             o.update({"cpu_us": cpu, **{k.replace("_us", "_ms"): o[k] / 1000

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "c_handles.h"
+#include "sql_split.h"
 
 namespace {
 
@@ -85,9 +86,39 @@ bool is_applied(PGconn* conn, const MigrationFile& m, const std::string& text, b
   return true;
 }
 
+// A no-transaction file (sql_split.h): each statement alone, committed on its own,
+// then its ledger row. On error the statements before it stay applied and the file
+// stays unrecorded, so it runs again from its first statement: such files must be
+// written to be re-runnable (IF [NOT] EXISTS; see sql/003_writes_touch_less.sql).
+bool apply_each(PGconn* conn, const MigrationFile& m, const std::string& text,
+                std::string& error) {
+  for (const SqlStatement& st : split_sql_statements(text)) {
+    PgResultPtr res{PQexec(conn, st.text.c_str())};
+    ExecStatusType status = PQresultStatus(res.get());
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) continue;
+    int line = st.line;
+    const char* pos = PQresultErrorField(res.get(), PG_DIAG_STATEMENT_POSITION);
+    if (pos) line += line_of_position(st.text, std::atol(pos)) - 1;
+    error = m.path + ":" + std::to_string(line) + ": " + pg_error(res.get(), conn);
+    return false;
+  }
+  std::string version = std::to_string(m.version);
+  const char* params[] = {version.c_str(), m.name.c_str(), text.c_str()};
+  PgResultPtr res{PQexecParams(conn,
+                               "insert into public.schema_migrations (version, name, checksum)"
+                               " values ($1::bigint, $2::text, md5($3::text))",
+                               3, nullptr, params, nullptr, nullptr, 0)};
+  if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+    error = m.path + ": recording it: " + pg_error(res.get(), conn);
+    return false;
+  }
+  return true;
+}
+
 // BEGIN; the file; its ledger row; COMMIT. On error: ROLLBACK and a message
 // naming the file and, when the server gives a position, the line.
 bool apply(PGconn* conn, const MigrationFile& m, const std::string& text, std::string& error) {
+  if (has_no_transaction_marker(text)) return apply_each(conn, m, text, error);
   if (!exec_ok(conn, "begin", error)) return false;
   PgResultPtr res{PQexec(conn, text.c_str())};
   ExecStatusType st = PQresultStatus(res.get());

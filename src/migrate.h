@@ -3,8 +3,11 @@
 // public.schema_migrations(version, name, checksum, applied_at). Applied versions
 // are skipped, so a second run is a no-op. A session advisory lock serializes
 // concurrent runs. Connects with DATABASE_URL, which must be the owner role.
-// Files must not contain transaction control (BEGIN/COMMIT) or statements that
-// cannot run in a transaction (CREATE INDEX CONCURRENTLY).
+// Files must not contain transaction control (BEGIN/COMMIT). A file whose first
+// line is `-- todo-api: no-transaction` runs outside a transaction instead: each of
+// its statements is sent alone and commits on its own (for CREATE INDEX
+// CONCURRENTLY on a live table), and the file is recorded after its last one; it
+// must be re-runnable from the start, since a failure leaves the earlier ones done.
 #pragma once
 
 #include <cstdint>

@@ -72,28 +72,23 @@ select pg_temp.expect($$execute list_created_at_desc('explain-big', 50, 0)$$,
   '{"Index Scan using tasks_created on tasks","Index Scan using users_pkey"}', 'force_generic_plan');
 select pg_temp.expect($$execute list_created_at_asc('explain-big', 50, 0)$$,
   '{"Index Scan Backward using tasks_created on tasks"}', 'force_generic_plan');
-select pg_temp.expect($$execute list_updated_at_desc('explain-big', 50, 0)$$,
-  '{"Index Scan Backward using tasks_updated on tasks"}', 'force_generic_plan');
 select pg_temp.expect($$execute list_due_at_asc('explain-big', 50, 0)$$,
-  '{"Index Scan using tasks_due_asc on tasks"}', 'force_generic_plan');
-select pg_temp.expect($$execute list_due_at_desc('explain-big', 50, 0)$$,
-  '{"Index Scan using tasks_due_desc on tasks"}', 'force_generic_plan');
-select pg_temp.expect($$execute list_priority_asc('explain-big', 50, 0)$$,
-  '{"Index Scan using tasks_priority on tasks"}', 'force_generic_plan');
-select pg_temp.expect($$execute list_title_desc('explain-big', 50, 0)$$,
-  '{"Index Scan Backward using tasks_title on tasks"}', 'force_generic_plan');
+  '{"Index Scan using tasks_due on tasks"}', 'force_generic_plan');
+-- sort=-due_at, priority, title, updated_at have no index since sql/003 (a top-N
+-- sort over the user's rows; docs/DATABASE.md "Indexes"), so they are not checked.
 -- The same for a small user: the plan does not depend on who asks.
 select pg_temp.expect($$execute list_created_at_desc('explain-small-7', 50, 0)$$,
   '{"Index Scan using tasks_created on tasks"}', 'force_generic_plan');
 
--- completed only: the (user_id, completed, created_at) index; total from counters.
+-- completed only: the created index and a filter (no index has `completed`, so
+-- toggles are HOT); total from counters.
 select pg_temp.expect($$execute list_filtered_created_at_desc('explain-big', 50, 0, 'false',
   null, null, null, null, null, null)$$,
-  '{"Index Scan using tasks_completed_created on tasks","Index Scan using users_pkey"}',
+  '{"Index Scan using tasks_created on tasks","Index Scan using users_pkey"}',
   'force_custom_plan');
 select pg_temp.expect($$execute list_filtered_created_at_desc('explain-big', 50, 0, 'true',
   null, null, null, null, null, null)$$,
-  '{"Index Scan using tasks_completed_created on tasks"}', 'force_custom_plan');
+  '{"Index Scan using tasks_created on tasks"}', 'force_custom_plan');
 -- q: trigram GIN on title or description (BitmapOr), also for the count.
 select pg_temp.expect($$execute list_filtered_created_at_desc('explain-big', 50, 0, null, null,
   null, 'needle', null, null, null)$$,
@@ -105,16 +100,16 @@ select pg_temp.expect($$execute list_filtered_created_at_desc('explain-big', 50,
 -- sort=due_at with a due window: the due index.
 select pg_temp.expect($$execute list_filtered_due_at_asc('explain-big', 50, 0, null, null, null,
   null, '2030-01-01T00:00:00Z', '2029-12-01T00:00:00Z', null)$$,
-  '{"using tasks_due_asc on tasks"}', 'force_custom_plan');
--- overdue: the due index, index-only (completed is an INCLUDE column).
+  '{"using tasks_due on tasks"}', 'force_custom_plan');
+-- overdue: the due index; `completed` is checked on the heap (sql/003).
 select pg_temp.expect($$execute list_filtered_due_at_asc('explain-big', 50, 0, null, null, null,
   null, null, null, 'true')$$,
-  '{"tasks_due_asc on tasks"}', 'force_custom_plan');
+  '{"tasks_due on tasks"}', 'force_custom_plan');
 
 -- Single-task statements and /api/me.
 select pg_temp.expect($$execute task_get('explain-big', '00000000-0000-0000-0000-000000000000')$$,
   '{"Index Scan using tasks_pkey on tasks"}', 'force_generic_plan');
 select pg_temp.expect($$execute me_stats('explain-big')$$,
-  '{"Index Only Scan using tasks_due_asc on tasks"}', 'force_generic_plan');
+  '{"using tasks_due on tasks"}', 'force_generic_plan');
 set plan_cache_mode = auto;
 \echo explain_checks: all passed
