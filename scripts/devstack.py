@@ -70,10 +70,13 @@ Try:
   curl -k {auth} -H 'Content-Type: application/json' -d {body} {base}/api/tasks
   curl -k {auth} {base}/api/tasks
 
+The pool (loopback only): curl -k {base}/status?full, curl -k {base}/metrics,
+or {binary} status --file {run}/status
+
 Ctrl-C stops everything.
 """.format(base=base, http=s.http_port, cert=s.cert, workers=s.workers, pid=s.pool_pid,
            run=s.dir, owner_dsn=shlex.quote(s.database_url(stack.OWNER_ROLE)),
-           token=token, auth=auth, body=body), flush=True)
+           token=token, auth=auth, body=body, binary=shlex.quote(os.path.relpath(stack.BIN, ROOT) if hasattr(stack, 'BIN') else 'build/todo-api')), flush=True)
 
 
 def run(args):
