@@ -1,7 +1,6 @@
 #include "dispatch.h"
 
-#include <ctime>
-
+#include "clock.h"
 #include "handlers.h"
 #include "log.h"
 #include "metrics.h"
@@ -87,7 +86,7 @@ void Dispatcher::handle(const Request& req, Response& res) {
 bool Dispatcher::authenticate(const Request& req, Response& res) {
   metrics::StageScope auth_stage(metrics::Stage::auth);
   AuthResult result =
-      auth_.authenticate(req.authorization, static_cast<std::int64_t>(time(nullptr)));
+      auth_.authenticate(req.authorization, unix_seconds_now());
   switch (result.status) {
     case AuthStatus::ok:
       identity_ = std::move(result.identity);

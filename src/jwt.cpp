@@ -6,6 +6,7 @@
 
 #include "base64url.h"
 #include "c_handles.h"
+#include "contract.h"
 
 namespace {
 
@@ -119,7 +120,7 @@ JwtResult check_claims(const cJSON* payload, std::int64_t now, const JwtOptions&
   const cJSON* sub = cJSON_GetObjectItemCaseSensitive(payload, "sub");
   if (!cJSON_IsString(sub)) return fail(JwtError::bad_claims, "sub missing or not a string");
   c.sub = sub->valuestring;
-  if (c.sub.empty() || c.sub.size() > 255) {
+  if (c.sub.empty() || c.sub.size() > contract::kUserIdMaxBytes) {
     return fail(JwtError::bad_claims, "sub must be 1..255 bytes");
   }
   if (const cJSON* email = cJSON_GetObjectItemCaseSensitive(payload, "email");

@@ -6,19 +6,21 @@
 #include <string>
 #include <string_view>
 
+#include "contract.h"
+
 enum class SortKey { created_at, updated_at, due_at, priority, title };
 
 struct ListQuery {
   std::optional<bool> completed;          // `completed`, or `status` (and its aliases)
   std::optional<std::string> priority;    // "low" | "medium" | "high"
   std::optional<std::string> tag;         // matched case-insensitively
-  std::optional<std::string> q;           // <= 200 code points, matched literally
+  std::optional<std::string> q;           // <= kQueryTextMaxChars code points, matched literally
   std::optional<std::string> due_before;  // normalized RFC 3339
   std::optional<std::string> due_after;   // normalized RFC 3339
   bool overdue = false;
   SortKey sort = SortKey::created_at;
   bool descending = true;
-  int limit = 50;
+  int limit = contract::kPageLimitDefault;
   int offset = 0;
 };
 

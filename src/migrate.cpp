@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "c_handles.h"
+#include "text_util.h"
 
 namespace {
 
@@ -53,15 +52,6 @@ bool exec_ok(PGconn* conn, const char* sql, std::string& error) {
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return true;
   error = pg_error(res.get(), conn);
   return false;
-}
-
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return static_cast<bool>(in) || in.eof();
 }
 
 // True when `version` is recorded. Warns (does not fail) when the recorded

@@ -1,14 +1,7 @@
 #include "render.h"
 
+#include "text_util.h"
 namespace {
-
-bool is_hex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-bool is_ows(char c) {
-  return c == ' ' || c == '\t';
-}
 
 // Walks a comma-separated list of entity tags (RFC 9110 §8.8.3), calling
 // `on_tag(opaque)` with the text between the quotes of each well-formed one,
@@ -54,7 +47,7 @@ bool is_uuid(std::string_view text) {
   if (text.size() != 36) return false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? text[i] != '-' : !is_hex(text[i])) return false;
+    if (dash ? text[i] != '-' : !is_hex_digit(text[i])) return false;
   }
   return true;
 }

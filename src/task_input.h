@@ -72,6 +72,3 @@ BodyResult parse_task_body(std::string_view body, BodyMode mode, TaskInput& out,
 // FastAPI one. Anything else is 400/422 as above.
 BodyResult parse_complete_body(std::string_view body, std::optional<bool>& set,
                                BodyDialect dialect = BodyDialect::strict);
-
-// The tags as a JSON array text, e.g. ["home","errands"] (for a jsonb/text[] parameter).
-std::string tags_to_json(const std::vector<std::string>& tags);
