@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "list_query.h"
+#include "percent_decode.h"
 #include "utf8.h"
 
 namespace {

@@ -64,10 +64,10 @@ void Dispatcher::handle(const Request& req, Response& res) {
       handle_me(ctx);
       break;
     case Endpoint::tasks:
-      handle_tasks(ctx);
+      handle_task_collection(ctx);
       break;
     case Endpoint::task:
-      handle_task(ctx);
+      handle_task_item(ctx);
       break;
     case Endpoint::task_complete:
       handle_task_complete(ctx);
@@ -85,8 +85,7 @@ void Dispatcher::handle(const Request& req, Response& res) {
 
 bool Dispatcher::authenticate(const Request& req, Response& res) {
   metrics::StageScope auth_stage(metrics::Stage::auth);
-  AuthResult result =
-      auth_.authenticate(req.authorization, unix_seconds_now());
+  AuthResult result = auth_.authenticate(req.authorization, unix_seconds_now());
   switch (result.status) {
     case AuthStatus::ok:
       identity_ = std::move(result.identity);

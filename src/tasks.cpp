@@ -6,12 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "etag.h"
 #include "handlers.h"
 #include "list_query.h"
 #include "render.h"
 #include "task_input.h"
 #include "task_json.h"
 #include "task_store.h"
+#include "text_util.h"
 
 namespace {
 
@@ -213,7 +215,7 @@ void delete_task(RequestContext& ctx) {
 
 }  // namespace
 
-void handle_tasks(RequestContext& ctx) {
+void handle_task_collection(RequestContext& ctx) {
   switch (ctx.req.method) {
     case Method::post:
       return create_task(ctx);
@@ -224,7 +226,7 @@ void handle_tasks(RequestContext& ctx) {
   }
 }
 
-void handle_task(RequestContext& ctx) {
+void handle_task_item(RequestContext& ctx) {
   switch (ctx.req.method) {
     case Method::put:
       return write_task(ctx, put_mode(dialect(ctx)));

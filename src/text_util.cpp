@@ -17,3 +17,12 @@ bool read_file(const std::string& path, std::string& out) {
   out = ss.str();
   return static_cast<bool>(in) || in.eof();
 }
+
+bool is_uuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : !is_hex_digit(text[i])) return false;
+  }
+  return true;
+}

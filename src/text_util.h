@@ -31,6 +31,10 @@ constexpr bool is_json_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+// A task id is a UUID in its canonical text form, 8-4-4-4-12 hex digits (either
+// case). Anything else is "Task not found" without asking the database.
+bool is_uuid(std::string_view text);
+
 // `s` without leading and trailing OWS.
 std::string_view trim_ows(std::string_view s);
 
