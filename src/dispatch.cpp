@@ -16,7 +16,8 @@ Dispatcher::Dispatcher(const Config& config, Database& db, Authenticator& auth, 
       db_(db),
       auth_(auth),
       pg_store_(db, config.max_tasks_per_user),
-      store_(store) {}
+      store_(store),
+      now_seconds_(unix_seconds_now) {}
 
 void Dispatcher::handle(const Request& req, Response& res) {
   // CORS headers go on every answer to an allowed origin, the 404 of an unknown
@@ -85,7 +86,7 @@ void Dispatcher::handle(const Request& req, Response& res) {
 
 bool Dispatcher::authenticate(const Request& req, Response& res) {
   metrics::StageScope auth_stage(metrics::Stage::auth);
-  AuthResult result = auth_.authenticate(req.authorization, unix_seconds_now());
+  AuthResult result = auth_.authenticate(req.authorization, now_seconds_());
   switch (result.status) {
     case AuthStatus::ok:
       identity_ = std::move(result.identity);
