@@ -79,10 +79,10 @@ bool same(const TaskInput& a, const TaskInput& b) {
          same(a.due_at, b.due_at) && same(a.tags, b.tags);
 }
 
-void check_result(const BodyResult& r) {
-  check((r.status == BodyStatus::validation_failed) == !r.errors.empty());
-  check(r.status == BodyStatus::ok || !r.detail.empty());
-  check(r.errors.size() <= 100);
+void check_result(const Status& r) {
+  check(((r.http() == 422)) == !r.errors().empty());
+  check(r.ok() || !r.message().empty());
+  check(r.errors().size() <= 100);
 }
 
 }  // namespace
@@ -93,28 +93,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
 
   TaskInput in;
-  BodyResult r = parse_task_body(body, mode, in);
+  Status r = parse_task_body(body, mode, in);
   check_result(r);
-  if (r.status == BodyStatus::ok) check_input(in, mode);
+  if (r.ok()) check_input(in, mode);
   // Accepted bodies are valid UTF-8 JSON objects.
-  if (r.status != BodyStatus::bad_request) check(utf8_valid(body));
+  if (r.http() != 400) check(utf8_valid(body));
 
   // The FastAPI dialect only ignores members: it accepts everything the strict one
   // does, with the same result, and the same bodies are 400.
   TaskInput lenient;
-  BodyResult l = parse_task_body(body, mode, lenient, BodyDialect::fastapi);
+  Status l = parse_task_body(body, mode, lenient, BodyDialect::fastapi);
   check_result(l);
-  if (l.status == BodyStatus::ok) check_input(lenient, mode);
-  check((l.status == BodyStatus::bad_request) == (r.status == BodyStatus::bad_request));
-  if (r.status == BodyStatus::ok) check(l.status == BodyStatus::ok && same(in, lenient));
+  if (l.ok()) check_input(lenient, mode);
+  check(((l.http() == 400)) == ((r.http() == 400)));
+  if (r.ok()) check(l.ok() && same(in, lenient));
 
   std::optional<bool> set;
-  BodyResult c = parse_complete_body(body, set);
+  Status c = parse_complete_body(body, set);
   check_result(c);
   std::optional<bool> set_lenient;
-  BodyResult cl = parse_complete_body(body, set_lenient, BodyDialect::fastapi);
+  Status cl = parse_complete_body(body, set_lenient, BodyDialect::fastapi);
   check_result(cl);
-  if (c.status == BodyStatus::ok) check(cl.status == BodyStatus::ok && set == set_lenient);
+  if (c.ok()) check(cl.ok() && set == set_lenient);
 
   // The escaper must turn arbitrary bytes into valid JSON.
   std::string json = tags_json({std::string(body)});

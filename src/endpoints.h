@@ -32,14 +32,14 @@ enum class BodyPolicy : std::uint8_t {
 };
 
 struct EndpointSpec {
-  Endpoint endpoint;
   const char* path;         // canonical template, e.g. "/api/tasks/{id}"
   const char* compat_path;  // the /api/{user_id}/... form (API.md §5), or nullptr
+  Handler handler;
+  Endpoint endpoint;
   MethodMask methods;
   Auth auth;
   BodyPolicy body;
   bool documented;  // in docs/openapi.json (the ops routes are not)
-  Handler handler;
 };
 
 // The row of `e`; nullptr for Endpoint::none.

@@ -32,6 +32,12 @@
 
 namespace {
 
+// A bad parameter inside the parser: the name as sent (made printable) and why.
+struct QueryError {
+  std::string parameter;
+  std::string message;
+};
+
 enum class Param {
   completed,
   status,
@@ -304,18 +310,28 @@ std::optional<QueryError> ListParser::finish(ListQuery& out) {
   return std::nullopt;
 }
 
+// A bad parameter as the request's Status: `status` with the parameter as its one field.
+Status query_status(int status, std::string detail, QueryError e) {
+  return Status::error(status, std::move(detail), {{std::move(e.parameter), std::move(e.message)}});
+}
+
+Status bad_parameter(QueryError e) {
+  std::string detail = "Invalid query parameter '" + e.parameter + "': " + e.message;
+  return query_status(400, std::move(detail), std::move(e));
+}
+
 }  // namespace
 
-std::optional<QueryError> parse_list_query(std::string_view query_string, ListQuery& out) {
+Status parse_list_query(std::string_view query_string, ListQuery& out) {
   ListParser parser;
   auto e = for_each_param(query_string, [&](const std::string& name, std::string_view raw) {
     return parser.add(name, raw);
   });
-  if (e) return e;
-  return parser.finish(out);
+  if (!e) e = parser.finish(out);
+  return e ? bad_parameter(std::move(*e)) : Status{};
 }
 
-std::optional<BulkDeleteError> parse_bulk_delete_query(std::string_view query_string) {
+Status parse_bulk_delete_query(std::string_view query_string) {
   bool given = false;
   bool confirmed = false;
   auto e = for_each_param(
@@ -332,11 +348,12 @@ std::optional<BulkDeleteError> parse_bulk_delete_query(std::string_view query_st
         confirmed = value == "true";
         return std::nullopt;
       });
-  if (e) return BulkDeleteError{false, std::move(*e)};
+  if (e) return bad_parameter(std::move(*e));
   if (!confirmed) {
-    return BulkDeleteError{
-        true, error("completed",
-                    "must be true: this deletes all your completed tasks, and nothing else")};
+    return query_status(
+        422, "Bulk delete needs completed=true",
+        error("completed",
+              "must be true: this deletes all your completed tasks, and nothing else"));
   }
-  return std::nullopt;
+  return {};
 }

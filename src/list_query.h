@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "contract.h"
+#include "status.h"
 
 enum class SortKey { created_at, updated_at, due_at, priority, title };
 
@@ -24,20 +25,12 @@ struct ListQuery {
   int offset = 0;
 };
 
-struct QueryError {
-  std::string parameter;  // the offending parameter's name as sent
-  std::string message;
-};
-
 // Accepts the aliases `search` (= q), `sort_by` (= sort), `order` (asc|desc), the
 // sort aliases `created`, `due_date` and the status aliases `active` (= pending),
-// `done` (= completed). Unknown parameters or bad values -> error.
-std::optional<QueryError> parse_list_query(std::string_view query_string, ListQuery& out);
+// `done` (= completed). Unknown parameters or bad values -> 400 naming the parameter
+// (as sent, made printable) in errors()[0].field.
+Status parse_list_query(std::string_view query_string, ListQuery& out);
 
-// DELETE /api/tasks?completed=true. `completed` absent or false -> 422 (`validation`
-// is set true), other bad values or unknown parameters -> 400.
-struct BulkDeleteError {
-  bool validation = false;
-  QueryError error;
-};
-std::optional<BulkDeleteError> parse_bulk_delete_query(std::string_view query_string);
+// DELETE /api/tasks?completed=true. `completed` absent or false -> 422, other bad
+// values or unknown parameters -> 400.
+Status parse_bulk_delete_query(std::string_view query_string);

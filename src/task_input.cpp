@@ -56,12 +56,12 @@ bool is_read_only(std::string_view key) {
   return false;
 }
 
-BodyResult bad_request(std::string detail) {
-  return {BodyStatus::bad_request, std::move(detail), {}};
+Status bad_request(std::string detail) {
+  return Status::error(400, std::move(detail));
 }
 
 // Syntax, UTF-8 and "top level is an object" (400s) for every body route.
-BodyResult parse_object(std::string_view body, JsonPtr& root) {
+Status parse_object(std::string_view body, JsonPtr& root) {
   if (!utf8_valid(body)) return bad_request("The request body is not valid UTF-8.");
   std::string text(body);
   // cJSON needs the terminating NUL inside the length to reject trailing bytes.
@@ -256,19 +256,17 @@ void fill_defaults(TaskInput& in) {
   if (!in.tags.present) in.tags = {true, std::vector<std::string>{}};
 }
 
-BodyResult validation_failed(std::vector<FieldError> errors) {
+Status validation_failed(std::vector<FieldError> errors) {
   std::string detail = errors.size() == 1 ? "1 field is invalid."
                                           : std::to_string(errors.size()) + " fields are invalid.";
-  return {BodyStatus::validation_failed, "Validation failed: " + detail, std::move(errors)};
+  return Status::error(422, "Validation failed: " + detail, std::move(errors));
 }
 
 }  // namespace
 
-BodyResult parse_task_body(std::string_view body, BodyMode mode, TaskInput& out,
-                           BodyDialect dialect) {
+Status parse_task_body(std::string_view body, BodyMode mode, TaskInput& out, BodyDialect dialect) {
   JsonPtr root;
-  BodyResult result = parse_object(body, root);
-  if (result.status != BodyStatus::ok) return result;
+  if (Status s = parse_object(body, root); !s.ok()) return s;
 
   BodyParse p;
   for (const cJSON* item = root->child; item != nullptr; item = item->next) {
@@ -289,8 +287,7 @@ BodyResult parse_task_body(std::string_view body, BodyMode mode, TaskInput& out,
   return {};
 }
 
-BodyResult parse_complete_body(std::string_view body, std::optional<bool>& set,
-                               BodyDialect dialect) {
+Status parse_complete_body(std::string_view body, std::optional<bool>& set, BodyDialect dialect) {
   std::size_t i = 0;
   while (i < body.size() && is_json_space(body[i])) ++i;
   if (i == body.size()) {  // no body: toggle
@@ -298,8 +295,7 @@ BodyResult parse_complete_body(std::string_view body, std::optional<bool>& set,
     return {};
   }
   JsonPtr root;
-  BodyResult result = parse_object(body, root);
-  if (result.status != BodyStatus::ok) return result;
+  if (Status s = parse_object(body, root); !s.ok()) return s;
 
   // `{}` carries no instruction, like an empty body: it toggles.
   BodyParse p;
