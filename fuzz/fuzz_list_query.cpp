@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "list_query.h"
+#include "percent_decode.h"
 #include "utf8.h"
 
 namespace {
@@ -25,9 +26,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   ListQuery q;
   q.limit = -1;
-  if (auto e = parse_list_query(qs, q)) {
-    check(!e->parameter.empty() || qs.find("=") != std::string_view::npos);
-    check(utf8_valid(e->parameter) && e->parameter.size() <= 67 && !e->message.empty());
+  if (Status e = parse_list_query(qs, q); !e.ok()) {
+    check(e.http() == 400 && e.errors().size() == 1);
+    const FieldError& f = e.errors()[0];
+    check(!f.field.empty() || qs.find("=") != std::string_view::npos);
+    check(utf8_valid(f.field) && f.field.size() <= 67 && !f.message.empty());
     check(q.limit == -1);  // untouched on error
   } else {
     check(q.limit >= 1 && q.limit <= 100 && q.offset >= 0 && q.offset <= 100000);
@@ -38,8 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (q.due_after) check(q.due_after->size() >= 20 && q.due_after->back() == 'Z');
   }
 
-  if (auto e = parse_bulk_delete_query(qs)) {
-    check(utf8_valid(e->error.parameter) && !e->error.message.empty());
+  if (Status e = parse_bulk_delete_query(qs); !e.ok()) {
+    check(e.errors().size() == 1 && utf8_valid(e.errors()[0].field) &&
+          !e.errors()[0].message.empty());
   }
 
   std::string out;

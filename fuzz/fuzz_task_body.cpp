@@ -7,8 +7,10 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "c_handles.h"
+#include "contract.h"
 #include "rfc3339.h"
 #include "task_input.h"
 #include "utf8.h"
@@ -17,6 +19,17 @@ namespace {
 
 void check(bool ok) {
   if (!ok) std::abort();
+}
+
+// The tags as a JSON array, rendered with append_json_string (http.h) as task_json.cpp does.
+std::string tags_json(const std::vector<std::string>& tags) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, tags[i]);
+  }
+  out += ']';
+  return out;
 }
 
 void check_text(const std::string& s, std::size_t min, std::size_t max, bool allow_newlines) {
@@ -33,10 +46,11 @@ void check_input(const TaskInput& in, BodyMode mode) {
   }
   if (in.title.present) {
     check(in.title.value.has_value());
-    check_text(*in.title.value, 1, 200, false);
+    check_text(*in.title.value, 1, contract::kTitleMaxChars, false);
     check(utf8_trim(*in.title.value) == *in.title.value);
   }
-  if (in.description.value) check_text(*in.description.value, 0, 2000, true);
+  if (in.description.value)
+    check_text(*in.description.value, 0, contract::kDescriptionMaxChars, true);
   if (in.priority.present) {
     const std::string& p = in.priority.value.value();
     check(p == "low" || p == "medium" || p == "high");
@@ -46,9 +60,9 @@ void check_input(const TaskInput& in, BodyMode mode) {
     check(parse_rfc3339(*in.due_at.value, again) && again == *in.due_at.value);
   }
   if (in.tags.value) {
-    check(in.tags.value->size() <= 20);
-    for (const std::string& t : *in.tags.value) check_text(t, 1, 50, false);
-    std::string json = tags_to_json(*in.tags.value);
+    check(in.tags.value->size() <= contract::kMaxTags);
+    for (const std::string& t : *in.tags.value) check_text(t, 1, contract::kTagMaxChars, false);
+    std::string json = tags_json(*in.tags.value);
     JsonPtr parsed{cJSON_ParseWithLength(json.c_str(), json.size())};
     check(parsed && cJSON_GetArraySize(parsed.get()) == static_cast<int>(in.tags.value->size()));
   }
@@ -65,10 +79,10 @@ bool same(const TaskInput& a, const TaskInput& b) {
          same(a.due_at, b.due_at) && same(a.tags, b.tags);
 }
 
-void check_result(const BodyResult& r) {
-  check((r.status == BodyStatus::validation_failed) == !r.errors.empty());
-  check(r.status == BodyStatus::ok || !r.detail.empty());
-  check(r.errors.size() <= 100);
+void check_result(const Status& r) {
+  check(((r.http() == 422)) == !r.errors().empty());
+  check(r.ok() || !r.message().empty());
+  check(r.errors().size() <= 100);
 }
 
 }  // namespace
@@ -79,31 +93,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
 
   TaskInput in;
-  BodyResult r = parse_task_body(body, mode, in);
+  Status r = parse_task_body(body, mode, in);
   check_result(r);
-  if (r.status == BodyStatus::ok) check_input(in, mode);
+  if (r.ok()) check_input(in, mode);
   // Accepted bodies are valid UTF-8 JSON objects.
-  if (r.status != BodyStatus::bad_request) check(utf8_valid(body));
+  if (r.http() != 400) check(utf8_valid(body));
 
   // The FastAPI dialect only ignores members: it accepts everything the strict one
   // does, with the same result, and the same bodies are 400.
   TaskInput lenient;
-  BodyResult l = parse_task_body(body, mode, lenient, BodyDialect::fastapi);
+  Status l = parse_task_body(body, mode, lenient, BodyDialect::fastapi);
   check_result(l);
-  if (l.status == BodyStatus::ok) check_input(lenient, mode);
-  check((l.status == BodyStatus::bad_request) == (r.status == BodyStatus::bad_request));
-  if (r.status == BodyStatus::ok) check(l.status == BodyStatus::ok && same(in, lenient));
+  if (l.ok()) check_input(lenient, mode);
+  check(((l.http() == 400)) == ((r.http() == 400)));
+  if (r.ok()) check(l.ok() && same(in, lenient));
 
   std::optional<bool> set;
-  BodyResult c = parse_complete_body(body, set);
+  Status c = parse_complete_body(body, set);
   check_result(c);
   std::optional<bool> set_lenient;
-  BodyResult cl = parse_complete_body(body, set_lenient, BodyDialect::fastapi);
+  Status cl = parse_complete_body(body, set_lenient, BodyDialect::fastapi);
   check_result(cl);
-  if (c.status == BodyStatus::ok) check(cl.status == BodyStatus::ok && set == set_lenient);
+  if (c.ok()) check(cl.ok() && set == set_lenient);
 
   // The escaper must turn arbitrary bytes into valid JSON.
-  std::string json = tags_to_json({std::string(body)});
+  std::string json = tags_json({std::string(body)});
   check(utf8_valid(json));
   JsonPtr parsed{cJSON_ParseWithLength(json.c_str(), json.size())};
   check(parsed != nullptr && cJSON_IsArray(parsed.get()));

@@ -8,13 +8,10 @@
 #include "jwks_source.h"
 #include "jwt.h"
 #include "log.h"
+#include "text_util.h"
 #include "token_cache.h"
 
 namespace {
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t';
-}
 
 AuthResult result(AuthStatus status, std::string reason) {
   AuthResult r;
@@ -108,7 +105,7 @@ AuthResult Authenticator::authenticate(std::string_view authorization_header, st
   const std::string_view header = trim_ows(authorization_header);
   if (header.empty()) return result(AuthStatus::missing, "no Authorization header");
   std::size_t space = 0;
-  while (space < header.size() && !is_space(header[space])) ++space;
+  while (space < header.size() && !is_ows(header[space])) ++space;
   if (!iequals_ascii(header.substr(0, space), "bearer")) {
     return result(AuthStatus::missing, "Authorization scheme is not Bearer");
   }

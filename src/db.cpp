@@ -26,7 +26,6 @@ DbStatus classify(std::string_view sqlstate) {
   if (sqlstate == "23514" || sqlstate == "23502" || sqlstate.starts_with("22")) {
     return DbStatus::invalid;
   }
-  if (sqlstate.starts_with("23")) return DbStatus::conflict;
   return DbStatus::error;
 }
 

@@ -20,8 +20,8 @@ enum class DbStatus {
   ok,
   unavailable,  // no connection (class 08, server gone) or statement timeout: 503
   invalid,      // data rejected by a CHECK or a data exception (23514, 22xxx): 422
-  conflict,     // unique violation etc. (23xxx)
-  error,        // anything else: 500, SQLSTATE logged
+  error,        // anything else (a unique violation too: our statements cannot cause one
+                // from client input): 500, SQLSTATE logged
 };
 
 // Why the last connection attempt failed. `tls`: during the TLS handshake or the
@@ -76,4 +76,3 @@ class Database {
   std::string last_error_;
 };
 
-std::int64_t monotonic_ms();

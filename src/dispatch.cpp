@@ -1,7 +1,7 @@
 #include "dispatch.h"
 
-#include <ctime>
-
+#include "clock.h"
+#include "endpoints.h"
 #include "handlers.h"
 #include "log.h"
 #include "metrics.h"
@@ -17,7 +17,8 @@ Dispatcher::Dispatcher(const Config& config, Database& db, Authenticator& auth, 
       db_(db),
       auth_(auth),
       pg_store_(db, config.max_tasks_per_user),
-      store_(store) {}
+      store_(store),
+      now_seconds_(unix_seconds_now) {}
 
 void Dispatcher::handle(const Request& req, Response& res) {
   // CORS headers go on every answer to an allowed origin, the 404 of an unknown
@@ -50,44 +51,12 @@ void Dispatcher::handle(const Request& req, Response& res) {
   if (!check_body_headers(req, res)) return;
 
   RequestContext ctx{config_, db_, store_, req, res, route_, identity_};
-  switch (route_.endpoint) {
-    case Endpoint::health:
-    case Endpoint::health_ready:
-      handle_health(ctx);
-      break;
-    case Endpoint::health_live:
-      handle_health_live(ctx);
-      break;
-    case Endpoint::openapi:
-      handle_openapi(ctx);
-      break;
-    case Endpoint::me:
-      handle_me(ctx);
-      break;
-    case Endpoint::tasks:
-      handle_tasks(ctx);
-      break;
-    case Endpoint::task:
-      handle_task(ctx);
-      break;
-    case Endpoint::task_complete:
-      handle_task_complete(ctx);
-      break;
-    case Endpoint::status:
-      handle_status(ctx);
-      break;
-    case Endpoint::metrics:
-      handle_metrics(ctx);
-      break;
-    case Endpoint::none:
-      break;
-  }
+  endpoint_spec(route_.endpoint)->handler(ctx);
 }
 
 bool Dispatcher::authenticate(const Request& req, Response& res) {
   metrics::StageScope auth_stage(metrics::Stage::auth);
-  AuthResult result =
-      auth_.authenticate(req.authorization, static_cast<std::int64_t>(time(nullptr)));
+  AuthResult result = auth_.authenticate(req.authorization, now_seconds_());
   switch (result.status) {
     case AuthStatus::ok:
       identity_ = std::move(result.identity);
@@ -117,7 +86,7 @@ bool Dispatcher::check_body_headers(const Request& req, Response& res) const {
       req.method == Method::post || req.method == Method::put || req.method == Method::patch;
   if (!may_have_body) return true;
   // PATCH .../complete without a body toggles: no Content-Type needed for nothing.
-  bool body_optional = route_.endpoint == Endpoint::task_complete;
+  bool body_optional = endpoint_spec(route_.endpoint)->body == BodyPolicy::json_optional;
   bool has_body = req.content_length > 0 || req.body_too_large;
   if (has_body || !body_optional) {
     if (!is_json_content_type(req.content_type, req.method == Method::patch)) {

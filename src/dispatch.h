@@ -3,6 +3,8 @@
 // call of the endpoint's handler. One Dispatcher per worker.
 #pragma once
 
+#include <cstdint>
+
 #include "auth.h"
 #include "config.h"
 #include "db.h"
@@ -17,6 +19,10 @@ class Dispatcher {
   // The task handlers use `store` (e.g. a fake in in-process tests); it must outlive this.
   Dispatcher(const Config& config, Database& db, Authenticator& auth, TaskStore& store);
   void handle(const Request& req, Response& res);
+  // The clock tokens are checked against (exp, nbf, iat): unix_seconds_now()
+  // unless a test fixes it.
+  using SecondsClock = std::int64_t (*)();
+  void set_clock(SecondsClock now_seconds) { now_seconds_ = now_seconds; }
 
  private:
   bool origin_allowed(const std::string& origin) const;
@@ -32,4 +38,5 @@ class Dispatcher {
   TaskStore& store_;
   RouteMatch route_;   // reused across requests
   Identity identity_;  // the caller, once authenticated
+  SecondsClock now_seconds_;
 };

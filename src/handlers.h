@@ -25,11 +25,11 @@ void handle_health(RequestContext& ctx);  // health and health_ready
 void handle_health_live(RequestContext& ctx);
 void handle_openapi(RequestContext& ctx);
 void handle_me(RequestContext& ctx);
-void handle_tasks(RequestContext& ctx);          // GET list, POST create, DELETE bulk
-void handle_task(RequestContext& ctx);           // GET, PUT, PATCH, DELETE one task
-void handle_task_complete(RequestContext& ctx);  // PATCH .../complete
-void handle_status(RequestContext& ctx);         // GET /status[?full] (ops_endpoints.cpp)
-void handle_metrics(RequestContext& ctx);        // GET /metrics
+void handle_task_collection(RequestContext& ctx);  // GET list, POST create, DELETE bulk
+void handle_task_item(RequestContext& ctx);        // GET, PUT, PATCH, DELETE one task
+void handle_task_complete(RequestContext& ctx);    // PATCH .../complete
+void handle_status(RequestContext& ctx);           // GET /status[?full] (ops_endpoints.cpp)
+void handle_metrics(RequestContext& ctx);          // GET /metrics
 
 // Sets 503 (database unavailable), 422 or 500 from a failed DbResult, logging the
 // details under the request id. Never shows internals to the client.

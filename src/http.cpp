@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 
+#include "text_util.h"
 #include "utf8.h"
 
 Method parse_method(std::string_view text) {
@@ -143,7 +144,6 @@ std::string_view reason_phrase(int status) {
 // Bytes that are not UTF-8 (a JWT claim can carry anything) become U+FFFD, so the
 // output is always valid JSON text.
 void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -179,8 +179,8 @@ void append_json_string(std::string& out, std::string_view text) {
       default:
         if (u < 0x20 || u == 0x7f) {
           out += "\\u00";
-          out.push_back(kHex[u >> 4]);
-          out.push_back(kHex[u & 0xf]);
+          out.push_back(kHexLower[u >> 4]);
+          out.push_back(kHexLower[u & 0xf]);
         } else {
           out.push_back(static_cast<char>(u));
         }
@@ -224,12 +224,6 @@ static void write_error(Response& res, int status, std::string_view code, std::s
     res.body += ']';
   }
   res.body += '}';
-}
-
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 bool iequals_ascii(std::string_view a, std::string_view b) {

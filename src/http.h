@@ -60,9 +60,6 @@ std::string_view reason_phrase(int status);
 // Appends `text` as a JSON string literal (quotes included) to `out`.
 void append_json_string(std::string& out, std::string_view text);
 
-// Optional white space (space, tab) removed from both ends.
-std::string_view trim_ows(std::string_view s);
-
 // ASCII case-insensitive equality (header names, schemes, media types).
 bool iequals_ascii(std::string_view a, std::string_view b);
 

@@ -3,14 +3,12 @@
 #include <cstddef>
 #include <string_view>
 
+#include "text_util.h"
+
 namespace {
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
-}
-
-bool is_hex(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 bool in_number_run(char c) {
@@ -59,7 +57,7 @@ std::size_t scan_string(std::string& text, std::size_t i) {
     if (e == 'u') {
       if (text.size() - i < 6) return std::string::npos;
       for (std::size_t k = 2; k < 6; ++k) {
-        if (!is_hex(text[i + k])) return std::string::npos;
+        if (!is_hex_digit(text[i + k])) return std::string::npos;
       }
       if (text.compare(i + 2, 4, "0000") == 0) text[i + 5] = '1';
       i += 6;

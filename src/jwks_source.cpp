@@ -3,12 +3,11 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 
 #include "log.h"
 #include "metrics.h"
+#include "text_util.h"
 #include "url_policy.h"
 
 namespace {
@@ -65,14 +64,13 @@ JwksFetch fetch_url(const std::string& url) {
   return result;
 }
 
-JwksFetch read_file(const std::string& path) {
+JwksFetch read_jwks_file(const std::string& path) {
   JwksFetch result;
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  if (in) text << in.rdbuf();
-  if (!in) return result.error = path + ": cannot read", result;
-  if (text.str().size() > kMaxJwksBytes) return result.error = path + ": over 1 MiB", result;
-  result.body = text.str();
+  if (!read_file(path, result.body)) return result.error = path + ": cannot read", result;
+  if (result.body.size() > kMaxJwksBytes) {
+    result.body.clear();
+    return result.error = path + ": over 1 MiB", result;
+  }
   result.ok = true;
   return result;
 }
@@ -95,7 +93,7 @@ JwksLoader logged(JwksLoader loader, std::string source) {
 }  // namespace
 
 JwksLoader make_jwks_file_loader(std::string path) {
-  return [path = std::move(path)] { return read_file(path); };
+  return [path = std::move(path)] { return read_jwks_file(path); };
 }
 
 JwksLoader make_jwks_url_loader(std::string url) {

@@ -6,6 +6,7 @@
 
 #include "base64url.h"
 #include "c_handles.h"
+#include "contract.h"
 
 namespace {
 
@@ -22,7 +23,7 @@ std::string quoted(const char* value) {
   return out + "\"";
 }
 
-JwtResult fail(JwtError error, std::string reason) {
+JwtResult reject(JwtError error, std::string reason) {
   JwtResult r;
   r.error = error;
   r.reason = std::move(reason);
@@ -97,30 +98,30 @@ JwtResult check_claims(const cJSON* payload, std::int64_t now, const JwtOptions&
   if (!numeric_date(payload, "exp", c.exp, has_exp, r.reason) ||
       !numeric_date(payload, "nbf", c.nbf, c.has_nbf, r.reason) ||
       !numeric_date(payload, "iat", iat, has_iat, r.reason)) {
-    return fail(JwtError::bad_claims, r.reason);
+    return reject(JwtError::bad_claims, r.reason);
   }
-  if (!has_exp) return fail(JwtError::bad_claims, "exp missing");
+  if (!has_exp) return reject(JwtError::bad_claims, "exp missing");
   if (JwtError e = check_time_window(c, now, options.leeway_seconds, r.reason); e != JwtError::ok) {
-    return fail(e, r.reason);
+    return reject(e, r.reason);
   }
   if (has_iat && iat > static_cast<double>(now + options.leeway_seconds)) {
-    return fail(JwtError::not_yet_valid, "iat in the future");
+    return reject(JwtError::not_yet_valid, "iat in the future");
   }
   if (!options.issuer.empty()) {
     const cJSON* iss = cJSON_GetObjectItemCaseSensitive(payload, "iss");
     if (!cJSON_IsString(iss) || options.issuer != iss->valuestring) {
-      return fail(JwtError::bad_claims, "iss missing or not the expected issuer");
+      return reject(JwtError::bad_claims, "iss missing or not the expected issuer");
     }
   }
   if (!options.audience.empty() &&
       !audience_matches(cJSON_GetObjectItemCaseSensitive(payload, "aud"), options.audience)) {
-    return fail(JwtError::bad_claims, "aud missing or not the expected audience");
+    return reject(JwtError::bad_claims, "aud missing or not the expected audience");
   }
   const cJSON* sub = cJSON_GetObjectItemCaseSensitive(payload, "sub");
-  if (!cJSON_IsString(sub)) return fail(JwtError::bad_claims, "sub missing or not a string");
+  if (!cJSON_IsString(sub)) return reject(JwtError::bad_claims, "sub missing or not a string");
   c.sub = sub->valuestring;
-  if (c.sub.empty() || c.sub.size() > 255) {
-    return fail(JwtError::bad_claims, "sub must be 1..255 bytes");
+  if (c.sub.empty() || c.sub.size() > contract::kUserIdMaxBytes) {
+    return reject(JwtError::bad_claims, "sub must be 1..255 bytes");
   }
   if (const cJSON* email = cJSON_GetObjectItemCaseSensitive(payload, "email");
       cJSON_IsString(email)) {
@@ -137,15 +138,15 @@ JwtResult check_signature(JwsAlg alg, const cJSON* header, std::string_view sign
   const std::string name = jws_alg_name(alg);
   if (is_hmac(alg)) {
     if (keys.hmac == nullptr || !keys.hmac->usable()) {
-      return fail(JwtError::no_key, name + " token but no shared secret is configured");
+      return reject(JwtError::no_key, name + " token but no shared secret is configured");
     }
     if (!keys.hmac->verify(alg, signing_input, signature)) {
-      return fail(JwtError::bad_signature, name + " signature does not verify");
+      return reject(JwtError::bad_signature, name + " signature does not verify");
     }
-    return fail(JwtError::ok, {});
+    return reject(JwtError::ok, {});
   }
   if (keys.jwks == nullptr || keys.jwks->keys.empty()) {
-    return fail(JwtError::no_jwks, name + " token but no JWKS keys are loaded");
+    return reject(JwtError::no_jwks, name + " token but no JWKS keys are loaded");
   }
   const cJSON* kid = cJSON_GetObjectItemCaseSensitive(header, "kid");
   bool kid_found = false, tried = false;
@@ -154,17 +155,17 @@ JwtResult check_signature(JwsAlg alg, const cJSON* header, std::string_view sign
     kid_found = true;
     if (!key.accepts(alg)) continue;
     tried = true;
-    if (verify_asymmetric(key, alg, signing_input, signature)) return fail(JwtError::ok, {});
+    if (verify_asymmetric(key, alg, signing_input, signature)) return reject(JwtError::ok, {});
   }
   if (kid != nullptr && !kid_found) {
-    return fail(JwtError::unknown_kid, "unknown kid " + quoted(kid->valuestring));
+    return reject(JwtError::unknown_kid, "unknown kid " + quoted(kid->valuestring));
   }
   if (!tried) {
-    return fail(kid ? JwtError::bad_alg : JwtError::no_key,
-                name + (kid ? " is not allowed for the key of kid " + quoted(kid->valuestring)
-                            : " fits no key of the JWKS"));
+    return reject(kid ? JwtError::bad_alg : JwtError::no_key,
+                  name + (kid ? " is not allowed for the key of kid " + quoted(kid->valuestring)
+                              : " fits no key of the JWKS"));
   }
-  return fail(JwtError::bad_signature, name + " signature does not verify");
+  return reject(JwtError::bad_signature, name + " signature does not verify");
 }
 
 }  // namespace
@@ -184,36 +185,37 @@ JwtError check_time_window(const JwtClaims& claims, std::int64_t now, std::int64
 
 JwtResult verify_jwt(std::string_view token, const JwtKeys& keys, std::int64_t now,
                      const JwtOptions& options) {
-  if (token.size() > kMaxTokenBytes) return fail(JwtError::malformed, "token over 8 KiB");
+  if (token.size() > kMaxTokenBytes) return reject(JwtError::malformed, "token over 8 KiB");
   const std::size_t dot1 = token.find('.');
   const std::size_t dot2 = dot1 == token.npos ? token.npos : token.find('.', dot1 + 1);
   if (dot2 == token.npos || token.find('.', dot2 + 1) != token.npos) {
-    return fail(JwtError::malformed, "not three dot-separated parts");
+    return reject(JwtError::malformed, "not three dot-separated parts");
   }
   std::string reason;
   JsonPtr header = parse_part(token.substr(0, dot1), "header", reason);
-  if (!header) return fail(JwtError::malformed, reason);
+  if (!header) return reject(JwtError::malformed, reason);
   const cJSON* alg_item = cJSON_GetObjectItemCaseSensitive(header.get(), "alg");
-  if (!cJSON_IsString(alg_item)) return fail(JwtError::malformed, "alg missing or not a string");
+  if (!cJSON_IsString(alg_item)) return reject(JwtError::malformed, "alg missing or not a string");
   const std::optional<JwsAlg> alg = parse_jws_alg(alg_item->valuestring);
   if (!alg)
-    return fail(JwtError::bad_alg, "alg " + quoted(alg_item->valuestring) + " not accepted");
+    return reject(JwtError::bad_alg, "alg " + quoted(alg_item->valuestring) + " not accepted");
   if (cJSON_GetObjectItemCaseSensitive(header.get(), "crit") != nullptr) {
-    return fail(JwtError::malformed, "crit header not supported");
+    return reject(JwtError::malformed, "crit header not supported");
   }
   const cJSON* kid = cJSON_GetObjectItemCaseSensitive(header.get(), "kid");
-  if (kid != nullptr && !cJSON_IsString(kid)) return fail(JwtError::malformed, "kid not a string");
+  if (kid != nullptr && !cJSON_IsString(kid))
+    return reject(JwtError::malformed, "kid not a string");
 
   std::string signature;
   if (!base64url_decode(token.substr(dot2 + 1), signature)) {
-    return fail(JwtError::malformed, "signature is not valid base64url");
+    return reject(JwtError::malformed, "signature is not valid base64url");
   }
-  if (signature.empty()) return fail(JwtError::malformed, "no signature");
+  if (signature.empty()) return reject(JwtError::malformed, "no signature");
   JwtResult sig = check_signature(*alg, header.get(), token.substr(0, dot2), signature, keys);
   if (!sig.ok()) return sig;
 
   JsonPtr payload = parse_part(token.substr(dot1 + 1, dot2 - dot1 - 1), "payload", reason);
-  if (!payload) return fail(JwtError::malformed, reason);
+  if (!payload) return reject(JwtError::malformed, reason);
   return check_claims(payload.get(), now, options);
 }
 

@@ -24,11 +24,19 @@
 #include <cstddef>
 #include <utility>
 
+#include "contract.h"
 #include "percent_decode.h"
 #include "rfc3339.h"
+#include "text_util.h"
 #include "utf8.h"
 
 namespace {
+
+// A bad parameter inside the parser: the name as sent (made printable) and why.
+struct QueryError {
+  std::string parameter;
+  std::string message;
+};
 
 enum class Param {
   completed,
@@ -87,15 +95,14 @@ std::string display_name(std::string_view raw, const std::string& decoded, bool 
   if (decoded_ok && utf8_valid(decoded) && !utf8_has_control(decoded)) {
     name = decoded;
   } else {
-    static constexpr char kHex[] = "0123456789ABCDEF";
     for (char ch : raw) {
       auto b = static_cast<unsigned char>(ch);
       if (b > 0x20 && b < 0x7F) {
         name += ch;
       } else {
         name += '%';
-        name += kHex[b >> 4];
-        name += kHex[b & 0xF];
+        name += kHexUpper[b >> 4];
+        name += kHexUpper[b & 0xF];
       }
     }
   }
@@ -147,6 +154,14 @@ std::optional<QueryError> for_each_param(std::string_view query, F&& f) {
 }
 
 // Digits only (no sign, no spaces), within [min, max].
+std::string at_most_chars(std::size_t n) {
+  return "must be at most " + std::to_string(n) + " characters";
+}
+
+std::string integer_range(int min, int max) {
+  return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
+}
+
 bool parse_int(std::string_view s, int min, int max, int& out) {
   if (s.empty()) return false;
   long long v = 0;
@@ -211,7 +226,7 @@ std::optional<QueryError> ListParser::apply(Param p, const std::string& name,
       status_name_ = name;
       return std::nullopt;
     case Param::priority:
-      if (v != "low" && v != "medium" && v != "high") {
+      if (!contract::is_priority(v)) {
         return error(name, "must be low, medium or high");
       }
       q_.priority = v;
@@ -219,13 +234,17 @@ std::optional<QueryError> ListParser::apply(Param p, const std::string& name,
     case Param::tag: {
       std::string_view t = utf8_trim(v);
       if (t.empty()) return error(name, "must not be blank");
-      if (utf8_length(t) > 50) return error(name, "must be at most 50 characters");
+      if (utf8_length(t) > contract::kTagFilterMaxChars) {
+        return error(name, at_most_chars(contract::kTagFilterMaxChars));
+      }
       q_.tag = std::string(t);
       return std::nullopt;
     }
     case Param::q: {
       std::string_view t = utf8_trim(v);
-      if (utf8_length(t) > 200) return error(name, "must be at most 200 characters");
+      if (utf8_length(t) > contract::kQueryTextMaxChars) {
+        return error(name, at_most_chars(contract::kQueryTextMaxChars));
+      }
       if (!t.empty()) q_.q = std::string(t);
       return std::nullopt;
     }
@@ -264,11 +283,13 @@ std::optional<QueryError> ListParser::apply(Param p, const std::string& name,
       order_descending_ = v == "desc";
       return std::nullopt;
     case Param::limit:
-      if (!parse_int(v, 1, 100, q_.limit)) return error(name, "must be an integer from 1 to 100");
+      if (!parse_int(v, contract::kPageLimitMin, contract::kPageLimitMax, q_.limit)) {
+        return error(name, integer_range(contract::kPageLimitMin, contract::kPageLimitMax));
+      }
       return std::nullopt;
     case Param::offset:
-      if (!parse_int(v, 0, 100000, q_.offset)) {
-        return error(name, "must be an integer from 0 to 100000");
+      if (!parse_int(v, 0, contract::kMaxOffset, q_.offset)) {
+        return error(name, integer_range(0, contract::kMaxOffset));
       }
       return std::nullopt;
     case Param::count:
@@ -289,18 +310,28 @@ std::optional<QueryError> ListParser::finish(ListQuery& out) {
   return std::nullopt;
 }
 
+// A bad parameter as the request's Status: `status` with the parameter as its one field.
+Status query_status(int status, std::string detail, QueryError e) {
+  return Status::error(status, std::move(detail), {{std::move(e.parameter), std::move(e.message)}});
+}
+
+Status bad_parameter(QueryError e) {
+  std::string detail = "Invalid query parameter '" + e.parameter + "': " + e.message;
+  return query_status(400, std::move(detail), std::move(e));
+}
+
 }  // namespace
 
-std::optional<QueryError> parse_list_query(std::string_view query_string, ListQuery& out) {
+Status parse_list_query(std::string_view query_string, ListQuery& out) {
   ListParser parser;
   auto e = for_each_param(query_string, [&](const std::string& name, std::string_view raw) {
     return parser.add(name, raw);
   });
-  if (e) return e;
-  return parser.finish(out);
+  if (!e) e = parser.finish(out);
+  return e ? bad_parameter(std::move(*e)) : Status{};
 }
 
-std::optional<BulkDeleteError> parse_bulk_delete_query(std::string_view query_string) {
+Status parse_bulk_delete_query(std::string_view query_string) {
   bool given = false;
   bool confirmed = false;
   auto e = for_each_param(
@@ -317,11 +348,12 @@ std::optional<BulkDeleteError> parse_bulk_delete_query(std::string_view query_st
         confirmed = value == "true";
         return std::nullopt;
       });
-  if (e) return BulkDeleteError{false, std::move(*e)};
+  if (e) return bad_parameter(std::move(*e));
   if (!confirmed) {
-    return BulkDeleteError{
-        true, error("completed",
-                    "must be true: this deletes all your completed tasks, and nothing else")};
+    return query_status(
+        422, "Bulk delete needs completed=true",
+        error("completed",
+              "must be true: this deletes all your completed tasks, and nothing else"));
   }
-  return std::nullopt;
+  return {};
 }

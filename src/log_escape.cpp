@@ -2,15 +2,14 @@
 
 #include <cstdint>
 
+#include "text_util.h"
 #include "utf8.h"
 
 namespace {
 
-constexpr char kHex[] = "0123456789abcdef";
-
 void append_hex(std::string& out, std::uint32_t value, int digits) {
   for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
-    out.push_back(kHex[(value >> shift) & 0xf]);
+    out.push_back(kHexLower[(value >> shift) & 0xf]);
 }
 
 bool bare_logfmt_byte(unsigned char c) {

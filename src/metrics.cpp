@@ -7,6 +7,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "clock.h"
 #include "listen_queue.h"
 #include "log.h"
 #include "metrics_labels.h"
@@ -20,12 +21,6 @@ constexpr auto kRelaxed = std::memory_order_relaxed;
 Scoreboard* board() {
   SharedState* s = shared_state();
   return s ? &s->scoreboard : nullptr;
-}
-
-std::int64_t mono_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 // This worker's slot, and the clock of the request it is serving. A worker with no
@@ -188,7 +183,7 @@ void worker_ready() {
 }
 
 void request_begin() {
-  std::int64_t now = mono_ns();
+  std::int64_t now = monotonic_ns();
   g_clock.begin_ns = g_clock.since_ns = now;
   g_clock.current = Stage::read;
   std::fill(std::begin(g_clock.stage_ns), std::end(g_clock.stage_ns), 0);
@@ -208,7 +203,7 @@ void request_route(int endpoint, int method) {
 }
 
 void stage(Stage s) {
-  std::int64_t now = mono_ns();
+  std::int64_t now = monotonic_ns();
   g_clock.stage_ns[static_cast<int>(g_clock.current)] += now - g_clock.since_ns;
   g_clock.since_ns = now;
   g_clock.current = s;
@@ -216,7 +211,7 @@ void stage(Stage s) {
 }
 
 void request_end(int status, std::string_view request_id, std::int64_t slow_ms) {
-  std::int64_t now = mono_ns();
+  std::int64_t now = monotonic_ns();
   g_clock.stage_ns[static_cast<int>(g_clock.current)] += now - g_clock.since_ns;
   std::int64_t total_ns = now - g_clock.begin_ns;
   std::int64_t us = total_ns / 1000;

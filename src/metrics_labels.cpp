@@ -2,38 +2,16 @@
 
 #include <cstring>
 
+#include "endpoints.h"
 #include "http.h"
-#include "router.h"
 #include "scoreboard.h"
 
 namespace metrics {
 
+// The route's canonical path template, from the endpoint table.
 const char* route_label(int endpoint) {
-  switch (static_cast<Endpoint>(endpoint)) {
-    case Endpoint::none:
-      return "unmatched";
-    case Endpoint::health:
-      return "/api/health";
-    case Endpoint::health_live:
-      return "/api/health/live";
-    case Endpoint::health_ready:
-      return "/api/health/ready";
-    case Endpoint::openapi:
-      return "/api/openapi.json";
-    case Endpoint::me:
-      return "/api/me";
-    case Endpoint::tasks:
-      return "/api/tasks";
-    case Endpoint::task:
-      return "/api/tasks/{id}";
-    case Endpoint::task_complete:
-      return "/api/tasks/{id}/complete";
-    case Endpoint::status:
-      return "/status";
-    case Endpoint::metrics:
-      return "/metrics";
-  }
-  return "unmatched";
+  const EndpointSpec* spec = endpoint_spec(static_cast<Endpoint>(endpoint));
+  return spec != nullptr ? spec->path : "unmatched";
 }
 
 const char* method_label(int method) {

@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "c_handles.h"
 #include "sql_split.h"
+#include "text_util.h"
 
 namespace {
 
@@ -35,7 +34,7 @@ std::string one_line(std::string_view text) {
   return out;
 }
 
-void fail(const std::string& what) {
+void print_error(const std::string& what) {
   std::fprintf(stderr, "todo-api migrate: %s\n", what.c_str());
 }
 
@@ -56,15 +55,6 @@ bool exec_ok(PGconn* conn, const char* sql, std::string& error) {
   return false;
 }
 
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return static_cast<bool>(in) || in.eof();
-}
-
 // True when `version` is recorded. Warns (does not fail) when the recorded
 // checksum differs: an applied migration was edited afterwards.
 bool is_applied(PGconn* conn, const MigrationFile& m, const std::string& text, bool& applied,
@@ -81,7 +71,7 @@ bool is_applied(PGconn* conn, const MigrationFile& m, const std::string& text, b
   }
   applied = PQntuples(res.get()) == 1;
   if (applied && PQgetvalue(res.get(), 0, 0)[0] != 't') {
-    fail("warning: " + m.name + " was changed after it was applied; not re-applied");
+    print_error("warning: " + m.name + " was changed after it was applied; not re-applied");
   }
   return true;
 }
@@ -212,16 +202,16 @@ int run_migrate(const Config& config, const std::string& sql_dir) {
   std::vector<MigrationFile> files;
   std::string error;
   if (!list_migrations(sql_dir, files, error)) {
-    fail(error);
+    print_error(error);
     return 1;
   }
   if (files.empty()) {
-    fail(sql_dir + ": no NNN_name.sql files");
+    print_error(sql_dir + ": no NNN_name.sql files");
     return 1;
   }
   PgConnPtr conn{PQconnectdb(config.database_url.c_str())};
   if (PQstatus(conn.get()) != CONNECTION_OK) {
-    fail("DATABASE_URL: cannot connect: " + one_line(PQerrorMessage(conn.get())));
+    print_error("DATABASE_URL: cannot connect: " + one_line(PQerrorMessage(conn.get())));
     return 1;
   }
   PGconn* c = conn.get();
@@ -229,24 +219,24 @@ int run_migrate(const Config& config, const std::string& sql_dir) {
   if (!exec_ok(c, "set client_min_messages = warning", error) ||
       !exec_ok(c, "set statement_timeout = 0", error) || !exec_ok(c, lock.c_str(), error) ||
       !exec_ok(c, kCreateLedger, error)) {
-    fail("schema_migrations: " + error);
+    print_error("schema_migrations: " + error);
     return 1;
   }
   int applied_now = 0;
   for (const MigrationFile& m : files) {
     std::string text;
     if (!read_file(m.path, text)) {
-      fail(m.path + ": cannot read");
+      print_error(m.path + ": cannot read");
       return 1;
     }
     bool applied = false;
     if (!is_applied(c, m, text, applied, error)) {
-      fail(m.path + ": " + error);
+      print_error(m.path + ": " + error);
       return 1;
     }
     if (applied) continue;
     if (!apply(c, m, text, error)) {
-      fail(error);
+      print_error(error);
       return 1;
     }
     std::printf("todo-api migrate: applied %s\n", m.name.c_str());

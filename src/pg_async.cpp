@@ -27,12 +27,6 @@ PgWait wait_socket(PGconn* conn, short events, std::int64_t deadline) {
 
 }  // namespace
 
-std::int64_t monotonic_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
 PgConnPtr pg_connect_start(const std::string& database_url) {
   // Keepalives find a dead idle connection in about 10 + 5 s, so the next request
   // reconnects (and retries a read) instead of spending its deadline on it;

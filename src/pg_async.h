@@ -13,6 +13,7 @@
 #include <string>
 
 #include "c_handles.h"
+#include "clock.h"
 
 enum class PgWait {
   ok,         // done: the next PQgetResult() does not block
@@ -20,7 +21,6 @@ enum class PgWait {
   timed_out,  // the deadline passed first; the connection is in an unknown state
 };
 
-std::int64_t monotonic_ms();
 
 // Starts a connection to `database_url` (a URI or conninfo string) without
 // waiting. Under it go our defaults: application_name, connect_timeout (libpq's

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "contract.h"
 #include "render.h"
 #include "task_store.h"
 
@@ -205,7 +206,7 @@ void PgTaskStore::create(const StoreUser& user, const TaskInput& in, TaskReply& 
                            text_or_null(in.title),
                            text_or_null(in.description),
                            bool_or_null(in.completed) ? bool_or_null(in.completed) : kFalse,
-                           in.priority.value ? in.priority.value->c_str() : "medium",
+                           in.priority.value ? in.priority.value->c_str() : contract::kDefaultPriority.data(),
                            text_or_null(in.due_at),
                            tags ? tags : "{}",
                            quota};
@@ -244,7 +245,7 @@ void PgTaskStore::replace(std::string_view user, std::string_view id, const Vers
                            text_or_null(in.title),
                            text_or_null(in.description),
                            bool_or_null(in.completed) ? bool_or_null(in.completed) : kFalse,
-                           in.priority.value ? in.priority.value->c_str() : "medium",
+                           in.priority.value ? in.priority.value->c_str() : contract::kDefaultPriority.data(),
                            text_or_null(in.due_at),
                            tags ? tags : "{}"};
   if (!ran(out, StatementId::task_replace, params, 9, db_)) return;

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "db.h"
+#include "clock.h"
 #include "jwks_fetcher.h"
 #include "listen_socket.h"
 #include "log.h"

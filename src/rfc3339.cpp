@@ -71,7 +71,7 @@ void append_padded(std::string& out, int64_t value, int width) {
   out.append(buf, static_cast<std::size_t>(width));
 }
 
-bool fail(const char** reason, const char* why) {
+bool invalid_because(const char** reason, const char* why) {
   if (reason != nullptr) *reason = why;
   return false;
 }
@@ -85,12 +85,12 @@ bool parse_rfc3339(std::string_view text, std::string& utc, const char** reason)
   if (!c.digits(4, year) || !c.literal('-') || !c.digits(2, month) || !c.literal('-') ||
       !c.digits(2, day) || !c.literal('T', 't') || !c.digits(2, hour) || !c.literal(':') ||
       !c.digits(2, minute) || !c.literal(':') || !c.digits(2, second)) {
-    return fail(reason, kShape);
+    return invalid_because(reason, kShape);
   }
   // Fraction: at least one digit after '.', any number of digits, keep 6.
   std::string fraction;
   if (c.literal('.')) {
-    if (!c.at_digit()) return fail(reason, "a '.' must be followed by fraction digits");
+    if (!c.at_digit()) return invalid_because(reason, "a '.' must be followed by fraction digits");
     while (c.at_digit()) {
       if (fraction.size() < 6) fraction += c.s[c.pos];
       ++c.pos;
@@ -101,19 +101,20 @@ bool parse_rfc3339(std::string_view text, std::string& utc, const char** reason)
     int sign = c.literal('+') ? 1 : (c.literal('-') ? -1 : 0);
     int oh, om;
     if (sign == 0 || !c.digits(2, oh) || !c.literal(':') || !c.digits(2, om)) {
-      return fail(reason, "expected a time zone: Z or an offset such as +02:00");
+      return invalid_because(reason, "expected a time zone: Z or an offset such as +02:00");
     }
-    if (oh > 23 || om > 59) return fail(reason, "time zone offset must be within -23:59..+23:59");
+    if (oh > 23 || om > 59)
+      return invalid_because(reason, "time zone offset must be within -23:59..+23:59");
     offset_minutes = sign * (oh * 60 + om);
   }
-  if (c.pos != text.size()) return fail(reason, kShape);
-  if (month < 1 || month > 12) return fail(reason, "month must be 01-12");
+  if (c.pos != text.size()) return invalid_because(reason, kShape);
+  if (month < 1 || month > 12) return invalid_because(reason, "month must be 01-12");
   if (day < 1 || day > days_in_month(year, month))
-    return fail(reason, "day does not exist in that month");
-  if (hour > 23) return fail(reason, "hour must be 00-23");
-  if (minute > 59) return fail(reason, "minute must be 00-59");
-  if (second == 60) return fail(reason, "leap seconds (:60) are not supported");
-  if (second > 59) return fail(reason, "second must be 00-59");
+    return invalid_because(reason, "day does not exist in that month");
+  if (hour > 23) return invalid_because(reason, "hour must be 00-23");
+  if (minute > 59) return invalid_because(reason, "minute must be 00-59");
+  if (second == 60) return invalid_because(reason, "leap seconds (:60) are not supported");
+  if (second > 59) return invalid_because(reason, "second must be 00-59");
 
   int64_t minutes = static_cast<int64_t>(days_from_civil(year, month, day)) * 1440 +
                     hour * int64_t{60} + minute - offset_minutes;
@@ -122,7 +123,7 @@ bool parse_rfc3339(std::string_view text, std::string& utc, const char** reason)
   int64_t y;
   int m, d;
   civil_from_days(days, y, m, d);
-  if (y < 1 || y > 9999) return fail(reason, "year must be within 0001-9999 in UTC");
+  if (y < 1 || y > 9999) return invalid_because(reason, "year must be within 0001-9999 in UTC");
 
   while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
   std::string out;
@@ -153,12 +154,13 @@ bool parse_rfc3339_or_date(std::string_view text, std::string& utc, const char**
   int year, month, day;
   if (!c.digits(4, year) || !c.literal('-') || !c.digits(2, month) || !c.literal('-') ||
       !c.digits(2, day)) {
-    return fail(reason, "expected a date YYYY-MM-DD or a date-time YYYY-MM-DDTHH:MM:SSZ");
+    return invalid_because(reason,
+                           "expected a date YYYY-MM-DD or a date-time YYYY-MM-DDTHH:MM:SSZ");
   }
-  if (year < 1) return fail(reason, "year must be within 0001-9999");
-  if (month < 1 || month > 12) return fail(reason, "month must be 01-12");
+  if (year < 1) return invalid_because(reason, "year must be within 0001-9999");
+  if (month < 1 || month > 12) return invalid_because(reason, "month must be 01-12");
   if (day < 1 || day > days_in_month(year, month)) {
-    return fail(reason, "day does not exist in that month");
+    return invalid_because(reason, "day does not exist in that month");
   }
   utc.assign(text);
   utc += "T00:00:00Z";

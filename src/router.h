@@ -1,6 +1,7 @@
 // Path matching for every route of API.md §4 and every alias of §5, in one place.
 // Aliases are folded here into one Endpoint plus a rendering switch (`bare`), so
-// there is exactly one handler per endpoint.
+// there is exactly one handler per endpoint. What each endpoint allows, needs and
+// calls is its row in endpoints.h.
 #pragma once
 
 #include <string>
@@ -35,19 +36,3 @@ struct RouteMatch {
 // Fills `out` (reusing its buffers). Accepts /api and /api/v1 prefixes, tasks|todos,
 // and an optional {user_id} segment before them. A trailing slash is tolerated.
 void match_route(std::string_view path, RouteMatch& out);
-
-// Is `m` allowed on `e`? (OPTIONS is always allowed on a known route: CORS preflight.)
-bool method_allowed(Endpoint e, Method m);
-// The `Allow` header value for `e`, e.g. "GET, POST, DELETE, OPTIONS".
-std::string_view allow_header(Endpoint e);
-// Health, OpenAPI and preflight need no token.
-bool requires_auth(Endpoint e, Method m);
-
-// Every canonical route with its methods, for the OpenAPI completeness test and the
-// docs: {"/api/tasks/{id}", "GET, PUT, PATCH, DELETE"} and so on. Aliases are not
-// listed; they fold onto these.
-struct RouteTemplate {
-  const char* path;
-  Endpoint endpoint;
-};
-const RouteTemplate* route_templates(int& count);

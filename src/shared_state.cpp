@@ -47,12 +47,6 @@ void fill_header(SharedState& s) {
 
 }  // namespace
 
-std::int64_t unix_ms_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
 std::uint64_t shared_key_seed() {
   return g_seed;
 }

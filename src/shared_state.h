@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 
+#include "clock.h"
 #include "rate_limiter.h"
 #include "scoreboard.h"
 
@@ -87,7 +88,6 @@ inline SharedState* shared_state() {
 // Is the master that wrote this segment alive? (pid exists and heartbeat fresh)
 bool master_alive(const SharedState& s, std::int64_t now_unix_ms);
 
-std::int64_t unix_ms_now();
 
 // The key of the rate limiter's hash (rate_limit_key): random, drawn by the master
 // when it creates the segment and inherited by its workers; never in the file.

@@ -24,17 +24,19 @@
 #include <utility>
 
 #include "c_handles.h"
+#include "contract.h"
 #include "json_strict.h"
 #include "rfc3339.h"
+#include "text_util.h"
 #include "utf8.h"
 
 namespace {
 
 constexpr std::size_t kMaxErrors = 100;
-constexpr std::size_t kTitleMax = 200;
-constexpr std::size_t kDescriptionMax = 2000;
-constexpr std::size_t kTagMax = 50;
-constexpr std::size_t kTagsMax = 20;
+using contract::kDescriptionMaxChars;
+using contract::kMaxTags;
+using contract::kTagMaxChars;
+using contract::kTitleMaxChars;
 
 constexpr const char* kReadOnly[] = {"id",         "user_id",      "created_at",
                                      "updated_at", "completed_at", "version"};
@@ -54,12 +56,12 @@ bool is_read_only(std::string_view key) {
   return false;
 }
 
-BodyResult bad_request(std::string detail) {
-  return {BodyStatus::bad_request, std::move(detail), {}};
+Status bad_request(std::string detail) {
+  return Status::error(400, std::move(detail));
 }
 
 // Syntax, UTF-8 and "top level is an object" (400s) for every body route.
-BodyResult parse_object(std::string_view body, JsonPtr& root) {
+Status parse_object(std::string_view body, JsonPtr& root) {
   if (!utf8_valid(body)) return bad_request("The request body is not valid UTF-8.");
   std::string text(body);
   // cJSON needs the terminating NUL inside the length to reject trailing bytes.
@@ -97,7 +99,7 @@ void parse_title(const cJSON* v, const char* name, TaskInput& in, std::vector<Fi
   if (cJSON_IsNull(v)) return add_error(errors, name, "must not be null: a task needs a title");
   if (!cJSON_IsString(v)) return add_error(errors, name, "must be a string");
   std::string value;
-  std::string why = check_text(v->valuestring, true, 1, kTitleMax, {}, value);
+  std::string why = check_text(v->valuestring, true, 1, kTitleMaxChars, {}, value);
   if (!why.empty()) return add_error(errors, name, std::move(why));
   in.title = {true, std::move(value)};
 }
@@ -110,7 +112,7 @@ void parse_description(const cJSON* v, const char* name, TaskInput& in,
   }
   if (!cJSON_IsString(v)) return add_error(errors, name, "must be a string or null");
   std::string value;
-  std::string why = check_text(v->valuestring, false, 0, kDescriptionMax, "\n\r\t", value);
+  std::string why = check_text(v->valuestring, false, 0, kDescriptionMaxChars, "\n\r\t", value);
   if (!why.empty()) return add_error(errors, name, std::move(why));
   in.description = {true, std::move(value)};
 }
@@ -126,7 +128,7 @@ void parse_priority(const cJSON* v, const char* name, TaskInput& in,
                     std::vector<FieldError>& errors) {
   if (cJSON_IsNull(v)) return add_error(errors, name, "must not be null");
   std::string_view p = cJSON_IsString(v) ? v->valuestring : "";
-  if (p != "low" && p != "medium" && p != "high") {
+  if (!contract::is_priority(p)) {
     return add_error(errors, name, "must be one of \"low\", \"medium\" or \"high\"");
   }
   in.priority = {true, std::string(p)};
@@ -160,7 +162,7 @@ void parse_tags(const cJSON* v, const char* name, TaskInput& in, std::vector<Fie
     std::string field = std::string(name) + "[" + std::to_string(index) + "]";
     std::string tag;
     std::string why = cJSON_IsString(item)
-                          ? check_text(item->valuestring, true, 1, kTagMax, {}, tag)
+                          ? check_text(item->valuestring, true, 1, kTagMaxChars, {}, tag)
                           : std::string("must be a string");
     if (!why.empty()) {
       add_error(errors, std::move(field), std::move(why));
@@ -169,10 +171,10 @@ void parse_tags(const cJSON* v, const char* name, TaskInput& in, std::vector<Fie
       tags.push_back(std::move(tag));
     }
   }
-  if (tags.size() > kTagsMax) {
-    return add_error(
-        errors, name,
-        "must contain at most 20 distinct tags (got " + std::to_string(tags.size()) + ")");
+  if (tags.size() > kMaxTags) {
+    return add_error(errors, name,
+                     "must contain at most " + std::to_string(kMaxTags) + " distinct tags (got " +
+                         std::to_string(tags.size()) + ")");
   }
   if (all_valid) in.tags = {true, std::move(tags)};
 }
@@ -249,28 +251,22 @@ void merge_aliases(BodyParse& p) {
 void fill_defaults(TaskInput& in) {
   if (!in.description.present) in.description = {true, std::nullopt};
   if (!in.completed.present) in.completed = {true, false};
-  if (!in.priority.present) in.priority = {true, "medium"};
+  if (!in.priority.present) in.priority = {true, std::string(contract::kDefaultPriority)};
   if (!in.due_at.present) in.due_at = {true, std::nullopt};
   if (!in.tags.present) in.tags = {true, std::vector<std::string>{}};
 }
 
-BodyResult validation_failed(std::vector<FieldError> errors) {
+Status validation_failed(std::vector<FieldError> errors) {
   std::string detail = errors.size() == 1 ? "1 field is invalid."
                                           : std::to_string(errors.size()) + " fields are invalid.";
-  return {BodyStatus::validation_failed, "Validation failed: " + detail, std::move(errors)};
-}
-
-bool is_json_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  return Status::error(422, "Validation failed: " + detail, std::move(errors));
 }
 
 }  // namespace
 
-BodyResult parse_task_body(std::string_view body, BodyMode mode, TaskInput& out,
-                           BodyDialect dialect) {
+Status parse_task_body(std::string_view body, BodyMode mode, TaskInput& out, BodyDialect dialect) {
   JsonPtr root;
-  BodyResult result = parse_object(body, root);
-  if (result.status != BodyStatus::ok) return result;
+  if (Status s = parse_object(body, root); !s.ok()) return s;
 
   BodyParse p;
   for (const cJSON* item = root->child; item != nullptr; item = item->next) {
@@ -291,8 +287,7 @@ BodyResult parse_task_body(std::string_view body, BodyMode mode, TaskInput& out,
   return {};
 }
 
-BodyResult parse_complete_body(std::string_view body, std::optional<bool>& set,
-                               BodyDialect dialect) {
+Status parse_complete_body(std::string_view body, std::optional<bool>& set, BodyDialect dialect) {
   std::size_t i = 0;
   while (i < body.size() && is_json_space(body[i])) ++i;
   if (i == body.size()) {  // no body: toggle
@@ -300,8 +295,7 @@ BodyResult parse_complete_body(std::string_view body, std::optional<bool>& set,
     return {};
   }
   JsonPtr root;
-  BodyResult result = parse_object(body, root);
-  if (result.status != BodyStatus::ok) return result;
+  if (Status s = parse_object(body, root); !s.ok()) return s;
 
   // `{}` carries no instruction, like an empty body: it toggles.
   BodyParse p;
@@ -318,14 +312,4 @@ BodyResult parse_complete_body(std::string_view body, std::optional<bool>& set,
   if (!p.errors.empty()) return validation_failed(std::move(p.errors));
   set = p.in.completed.value;
   return {};
-}
-
-std::string tags_to_json(const std::vector<std::string>& tags) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < tags.size(); ++i) {
-    if (i > 0) out += ',';
-    append_json_string(out, tags[i]);
-  }
-  out += ']';
-  return out;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "http.h"
+#include "status.h"
 
 enum class BodyMode {
   create,   // POST: title required, omitted fields take defaults
@@ -50,28 +51,14 @@ struct TaskInput {
   // all fields are `present` afterwards.
 };
 
-enum class BodyStatus {
-  ok,
-  bad_request,        // 400: invalid JSON, invalid UTF-8, top level not an object
-  validation_failed,  // 422: `errors` lists every failing field
-};
-
-struct BodyResult {
-  BodyStatus status = BodyStatus::ok;
-  std::string detail;              // human message for 400/422
-  std::vector<FieldError> errors;  // 422 only
-};
-
-// `out` is written only on success.
-BodyResult parse_task_body(std::string_view body, BodyMode mode, TaskInput& out,
-                           BodyDialect dialect = BodyDialect::strict);
+// Ok, or 400 (invalid JSON, invalid UTF-8, top level not an object) or 422 with
+// every failing field in errors(). `out` is written only on success.
+Status parse_task_body(std::string_view body, BodyMode mode, TaskInput& out,
+                       BodyDialect dialect = BodyDialect::strict);
 
 // PATCH .../complete (and .../toggle): empty body (or only whitespace) -> toggle
 // (`set` stays nullopt); {"completed": true|false} (or `is_completed`) -> set; `{}`
 // toggles too. Other members are 422 in the strict dialect and ignored in the
 // FastAPI one. Anything else is 400/422 as above.
-BodyResult parse_complete_body(std::string_view body, std::optional<bool>& set,
-                               BodyDialect dialect = BodyDialect::strict);
-
-// The tags as a JSON array text, e.g. ["home","errands"] (for a jsonb/text[] parameter).
-std::string tags_to_json(const std::vector<std::string>& tags);
+Status parse_complete_body(std::string_view body, std::optional<bool>& set,
+                           BodyDialect dialect = BodyDialect::strict);

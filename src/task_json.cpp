@@ -2,9 +2,8 @@
 
 #include <charconv>
 
+#include "text_util.h"
 namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
@@ -74,8 +73,8 @@ void append_pg_json_string(std::string& out, std::string_view text) {
         break;
       default:
         out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
+        out += kHexLower[c >> 4];
+        out += kHexLower[c & 15];
     }
   }
   out.append(text.data() + run, text.size() - run);
@@ -112,8 +111,8 @@ void append_timestamp(std::string& out, std::int64_t pg_us) {
 void append_uuid(std::string& out, const std::array<unsigned char, 16>& id) {
   for (std::size_t i = 0; i < id.size(); ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[id[i] >> 4];
-    out += kHex[id[i] & 15];
+    out += kHexLower[id[i] >> 4];
+    out += kHexLower[id[i] & 15];
   }
 }
 

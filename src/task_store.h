@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "contract.h"
 #include "db.h"
 #include "list_query.h"
 #include "task_input.h"
@@ -24,7 +25,7 @@
 // A task as stored (API.md §3). Timestamps are µs since 2000-01-01 UTC, PostgreSQL's
 // own epoch: its whole range (4713 BC .. 294276 AD) fits an int64 only that way.
 struct Task {
-  static constexpr std::size_t kMaxTags = 20;  // API.md §3, enforced by a CHECK
+  static constexpr std::size_t kMaxTags = contract::kMaxTags;  // enforced by a CHECK too
   std::array<unsigned char, 16> id{};
   std::string_view title;
   std::optional<std::string_view> description;

@@ -6,12 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "etag.h"
 #include "handlers.h"
 #include "list_query.h"
 #include "render.h"
 #include "task_input.h"
 #include "task_json.h"
 #include "task_store.h"
+#include "text_util.h"
 
 namespace {
 
@@ -42,11 +44,10 @@ BodyDialect dialect(const RequestContext& ctx) {
   return ctx.route.has_path_user ? BodyDialect::fastapi : BodyDialect::strict;
 }
 
-bool body_ok(RequestContext& ctx, const BodyResult& parsed) {
-  if (parsed.status == BodyStatus::ok) return true;
-  int status = parsed.status == BodyStatus::bad_request ? 400 : 422;
-  set_error(ctx.res, status, parsed.detail, parsed.errors);
-  return false;
+// True when `parsed` is ok; else its error is the response.
+bool accepted(RequestContext& ctx, const Status& parsed) {
+  parsed.write_to(ctx.res);
+  return parsed.ok();
 }
 
 void task_not_found(RequestContext& ctx) {
@@ -95,11 +96,7 @@ void render_task(RequestContext& ctx, const TaskReply& reply, int status) {
 void list_tasks(RequestContext& ctx) {
   ListQuery& q = scratch().query;
   q = ListQuery{};
-  if (auto err = parse_list_query(ctx.req.query, q)) {
-    set_error(ctx.res, 400, "Invalid query parameter '" + err->parameter + "': " + err->message,
-              {{err->parameter, err->message}});
-    return;
-  }
+  if (!accepted(ctx, parse_list_query(ctx.req.query, q))) return;
   TaskPage& page = scratch().page;
   ctx.store.list(ctx.identity.user_id, q, page);
   if (page.status != StoreStatus::ok) return set_db_error(ctx, page.db);
@@ -132,7 +129,7 @@ void list_tasks(RequestContext& ctx) {
 void create_task(RequestContext& ctx) {
   TaskInput& in = scratch().input;
   in = TaskInput{};
-  if (!body_ok(ctx, parse_task_body(ctx.req.body, BodyMode::create, in, dialect(ctx)))) return;
+  if (!accepted(ctx, parse_task_body(ctx.req.body, BodyMode::create, in, dialect(ctx)))) return;
   const Identity& who = ctx.identity;
   TaskReply& reply = scratch().reply;
   ctx.store.create(StoreUser{who.user_id, who.has_email ? &who.email : nullptr}, in, reply);
@@ -144,14 +141,7 @@ void create_task(RequestContext& ctx) {
 }
 
 void delete_completed(RequestContext& ctx) {
-  if (auto err = parse_bulk_delete_query(ctx.req.query)) {
-    const QueryError& e = err->error;
-    set_error(ctx.res, err->validation ? 422 : 400,
-              err->validation ? "Bulk delete needs completed=true"
-                              : "Invalid query parameter '" + e.parameter + "': " + e.message,
-              {{e.parameter, e.message}});
-    return;
-  }
+  if (!accepted(ctx, parse_bulk_delete_query(ctx.req.query))) return;
   CountReply reply;
   ctx.store.remove_completed(ctx.identity.user_id, reply);
   if (reply.status != StoreStatus::ok) return set_db_error(ctx, reply.db);
@@ -182,7 +172,7 @@ void get_task(RequestContext& ctx) {
 void write_task(RequestContext& ctx, BodyMode mode) {
   TaskInput& in = scratch().input;
   in = TaskInput{};
-  if (!body_ok(ctx, parse_task_body(ctx.req.body, mode, in, dialect(ctx)))) return;
+  if (!accepted(ctx, parse_task_body(ctx.req.body, mode, in, dialect(ctx)))) return;
   if (!is_uuid(ctx.route.task_id)) return task_not_found(ctx);
   TaskReply& reply = scratch().reply;
   if (mode == BodyMode::replace) {
@@ -213,7 +203,7 @@ void delete_task(RequestContext& ctx) {
 
 }  // namespace
 
-void handle_tasks(RequestContext& ctx) {
+void handle_task_collection(RequestContext& ctx) {
   switch (ctx.req.method) {
     case Method::post:
       return create_task(ctx);
@@ -224,7 +214,7 @@ void handle_tasks(RequestContext& ctx) {
   }
 }
 
-void handle_task(RequestContext& ctx) {
+void handle_task_item(RequestContext& ctx) {
   switch (ctx.req.method) {
     case Method::put:
       return write_task(ctx, put_mode(dialect(ctx)));
@@ -239,7 +229,7 @@ void handle_task(RequestContext& ctx) {
 
 void handle_task_complete(RequestContext& ctx) {
   std::optional<bool> set;
-  if (!body_ok(ctx, parse_complete_body(ctx.req.body, set, dialect(ctx)))) return;
+  if (!accepted(ctx, parse_complete_body(ctx.req.body, set, dialect(ctx)))) return;
   if (!is_uuid(ctx.route.task_id)) return task_not_found(ctx);
   TaskReply& reply = scratch().reply;
   ctx.store.complete(ctx.identity.user_id, ctx.route.task_id, condition(ctx), set, reply);

@@ -1,18 +1,15 @@
 #include "user_rate_limit.h"
 
-#include <time.h>
-
 #include <string>
 
+#include "clock.h"
 #include "metrics.h"
 #include "shared_state.h"
 
 bool admit_user(const Config& config, std::string_view user_id, Response& res) {
   SharedState* s = shared_state();
   if (config.user_rate_limit == 0 || s == nullptr) return true;
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  std::int64_t now_ns = static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  std::int64_t now_ns = monotonic_ns();
   RateDecision d = rate_limit_check(s->limiter, rate_limit_key(user_id, shared_key_seed()), now_ns,
                                     config.user_rate_limit, config.user_rate_burst);
   if (d.failed_open) metrics::count(metrics::Counter::rate_limit_fail_open);

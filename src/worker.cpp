@@ -18,6 +18,7 @@
 #include "fcgi_params.h"
 #include "http.h"
 #include "jwks_shared.h"
+#include "text_util.h"
 #include "log.h"
 #include "metrics.h"
 #include "stall_timer.h"
@@ -46,13 +47,12 @@ class RequestIdGenerator {
     }
   }
   void next(std::string& out) {
-    static constexpr char kHex[] = "0123456789abcdef";
     out.clear();
     for (int word = 0; word < 2; ++word) {
       state_ ^= state_ << 13;
       state_ ^= state_ >> 7;
       state_ ^= state_ << 17;
-      for (int i = 0; i < 16; ++i) out.push_back(kHex[(state_ >> (i * 4)) & 0xf]);
+      for (int i = 0; i < 16; ++i) out.push_back(kHexLower[(state_ >> (i * 4)) & 0xf]);
     }
   }
 
@@ -136,7 +136,10 @@ int worker_main(const Config& config, int listen_fd, int ready_fd) {
     return 1;
   }
   Database db(config);
-  db.ensure_connected();  // a database that is down now is retried per request
+  // Readiness does not wait for the database (docs/DESIGN.md, "Reload"): one attempt
+  // here, bounded and logged by Database; a database that is down is retried per
+  // request, with back-off, and answered 503 meanwhile.
+  if (!db.ensure_connected()) log_info("starting without a database connection");
   Authenticator auth(config, jwks_shared_of_pool());
   Dispatcher dispatcher(config, db, auth);
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "http.h"
+#include "text_util.h"
 
 TEST(Http, ErrorBodyHasDetailCodeAndEveryFieldError) {
   Response res;

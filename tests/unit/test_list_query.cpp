@@ -12,8 +12,8 @@ namespace {
 
 ListQuery parse_ok(std::string_view qs) {
   ListQuery q;
-  auto e = parse_list_query(qs, q);
-  EXPECT_FALSE(e.has_value()) << qs << ": " << (e ? e->parameter + " " + e->message : "");
+  Status e = parse_list_query(qs, q);
+  EXPECT_TRUE(e.ok()) << qs << ": " << e.message();
   return q;
 }
 
@@ -188,32 +188,35 @@ TEST(ListQuery, BadParametersAreNamed) {
   for (const Case& c : cases) {
     ListQuery q;
     q.limit = 77;
-    auto e = parse_list_query(c.qs, q);
-    ASSERT_TRUE(e.has_value()) << c.qs;
-    EXPECT_EQ(e->parameter, c.parameter) << c.qs;
-    EXPECT_FALSE(e->message.empty()) << c.qs;
+    Status e = parse_list_query(c.qs, q);
+    ASSERT_FALSE(e.ok()) << c.qs;
+    EXPECT_EQ(e.http(), 400) << c.qs;
+    ASSERT_EQ(e.errors().size(), 1u) << c.qs;
+    EXPECT_EQ(e.errors()[0].field, c.parameter) << c.qs;
+    EXPECT_FALSE(e.errors()[0].message.empty()) << c.qs;
     EXPECT_EQ(q.limit, 77) << "output untouched on error: " << c.qs;
   }
 }
 
 TEST(ListQuery, FirstBadParameterInQueryOrderWins) {
   ListQuery q;
-  auto e = parse_list_query("limit=0&foo=1&priority=x", q);
-  ASSERT_TRUE(e);
-  EXPECT_EQ(e->parameter, "limit");
-  EXPECT_EQ(e->message, "must be an integer from 1 to 100");
+  Status e = parse_list_query("limit=0&foo=1&priority=x", q);
+  ASSERT_EQ(e.errors().size(), 1u);
+  EXPECT_EQ(e.errors()[0].field, "limit");
+  EXPECT_EQ(e.errors()[0].message, "must be an integer from 1 to 100");
+  EXPECT_EQ(e.message(), "Invalid query parameter 'limit': must be an integer from 1 to 100");
 }
 
 TEST(ListQuery, LongUnknownNamesAreShortened) {
   ListQuery q;
-  auto e = parse_list_query(repeat("\xC3\xA9", 100) + "=1", q);
-  ASSERT_TRUE(e);
-  EXPECT_EQ(e->parameter, repeat("\xC3\xA9", 32) + "...");
+  Status e = parse_list_query(repeat("\xC3\xA9", 100) + "=1", q);
+  ASSERT_EQ(e.errors().size(), 1u);
+  EXPECT_EQ(e.errors()[0].field, repeat("\xC3\xA9", 32) + "...");
 }
 
 TEST(BulkDeleteQuery, OnlyCompletedTrue) {
-  EXPECT_FALSE(parse_bulk_delete_query("completed=true").has_value());
-  EXPECT_FALSE(parse_bulk_delete_query("&completed=%74rue&").has_value());
+  EXPECT_TRUE(parse_bulk_delete_query("completed=true").ok());
+  EXPECT_TRUE(parse_bulk_delete_query("&completed=%74rue&").ok());
   struct Case {
     std::string qs;
     bool validation;
@@ -236,11 +239,12 @@ TEST(BulkDeleteQuery, OnlyCompletedTrue) {
       {"completed=false&foo=1", false, "foo"},
   };
   for (const Case& c : cases) {
-    auto e = parse_bulk_delete_query(c.qs);
-    ASSERT_TRUE(e.has_value()) << c.qs;
-    EXPECT_EQ(e->validation, c.validation) << c.qs;
-    EXPECT_EQ(e->error.parameter, c.parameter) << c.qs;
-    EXPECT_FALSE(e->error.message.empty()) << c.qs;
+    Status e = parse_bulk_delete_query(c.qs);
+    ASSERT_FALSE(e.ok()) << c.qs;
+    EXPECT_EQ(e.http(), c.validation ? 422 : 400) << c.qs;
+    ASSERT_EQ(e.errors().size(), 1u) << c.qs;
+    EXPECT_EQ(e.errors()[0].field, c.parameter) << c.qs;
+    EXPECT_FALSE(e.errors()[0].message.empty()) << c.qs;
   }
 }
 

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <utility>
 
+#include "endpoints.h"
 #include "http.h"
 #include "router.h"
 

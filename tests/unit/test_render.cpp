@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
+#include "etag.h"
 #include "render.h"
+#include "text_util.h"
 
 TEST(Render, UuidSyntax) {
   EXPECT_TRUE(is_uuid("0b6f1c9e-3b8a-4a51-9f3e-2b1a7c0d9e11"));
@@ -38,9 +42,14 @@ TEST(Render, IfMatchForms) {
       {"\"2", IfMatch::list, "{}"},
       {"\"2\"x", IfMatch::list, "{}"},
   };
-  std::string array;
+  std::vector<std::int32_t> versions;
   for (const Case& c : cases) {
-    EXPECT_EQ(parse_if_match(c.header, array), c.kind) << c.header;
+    EXPECT_EQ(parse_if_match(c.header, versions), c.kind) << c.header;
+    std::string array = c.kind == IfMatch::list ? "{" : "";
+    for (std::size_t i = 0; i < versions.size(); ++i) {
+      array += (i > 0 ? "," : "") + std::to_string(versions[i]);
+    }
+    if (c.kind == IfMatch::list) array += "}";
     EXPECT_EQ(array, c.array) << c.header;
   }
 }

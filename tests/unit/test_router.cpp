@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "endpoints.h"
 #include "router.h"
 
 namespace {
@@ -103,6 +104,35 @@ TEST(Router, TemplatesMatchTheirOwnEndpoint) {
     match_route(path, m);
     EXPECT_EQ(m.endpoint, t[i].endpoint) << t[i].path;
   }
+}
+
+}  // namespace
+
+namespace {
+
+// The endpoint table (endpoints.h): every Endpoint has a row with a handler, and
+// Allow is derived from the row's methods (HEAD wherever GET, OPTIONS always).
+TEST(EndpointTable, EveryEndpointHasAHandlerAndDerivedAllow) {
+  EXPECT_EQ(endpoint_spec(Endpoint::none), nullptr);
+  for (Endpoint e : {Endpoint::health, Endpoint::health_live, Endpoint::health_ready,
+                     Endpoint::openapi, Endpoint::me, Endpoint::tasks, Endpoint::task,
+                     Endpoint::task_complete, Endpoint::status, Endpoint::metrics}) {
+    const EndpointSpec* spec = endpoint_spec(e);
+    ASSERT_NE(spec, nullptr);
+    EXPECT_EQ(spec->endpoint, e);
+    EXPECT_NE(spec->handler, nullptr) << spec->path;
+    std::string_view allow = allow_header(e);
+    EXPECT_TRUE(allow.ends_with("OPTIONS")) << allow;
+    EXPECT_EQ(allow.find("HEAD") != std::string_view::npos, method_allowed(e, Method::get))
+        << spec->path;
+  }
+  EXPECT_EQ(allow_header(Endpoint::task), "GET, HEAD, PUT, PATCH, DELETE, OPTIONS");
+  EXPECT_EQ(allow_header(Endpoint::me), "GET, HEAD, OPTIONS");
+  EXPECT_TRUE(method_allowed(Endpoint::task, Method::head));
+  EXPECT_FALSE(method_allowed(Endpoint::task_complete, Method::head));
+  EXPECT_EQ(endpoint_spec(Endpoint::task_complete)->body, BodyPolicy::json_optional);
+  EXPECT_FALSE(requires_auth(Endpoint::status, Method::get));
+  EXPECT_FALSE(requires_auth(Endpoint::metrics, Method::get));
 }
 
 }  // namespace

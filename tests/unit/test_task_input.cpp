@@ -15,9 +15,9 @@ std::string title_body(const std::string& raw_json_title) {
   return "{\"title\":\"" + raw_json_title + "\"}";
 }
 
-std::map<std::string, std::string> errors_of(const BodyResult& r) {
+std::map<std::string, std::string> errors_of(const Status& r) {
   std::map<std::string, std::string> out;
-  for (const FieldError& e : r.errors) out[e.field] = e.message;
+  for (const FieldError& e : r.errors()) out[e.field] = e.message;
   return out;
 }
 
@@ -80,29 +80,29 @@ TEST(TaskBody, BadRequestCases) {
   for (BodyMode mode : {BodyMode::create, BodyMode::replace, BodyMode::patch}) {
     for (const Case& c : cases) {
       TaskInput in;
-      BodyResult r = parse_task_body(c.body, mode, in);
-      EXPECT_EQ(r.status, BodyStatus::bad_request) << c.what << " / " << mode_name(mode);
-      EXPECT_FALSE(r.detail.empty()) << c.what;
-      EXPECT_TRUE(r.errors.empty()) << c.what;
+      Status r = parse_task_body(c.body, mode, in);
+      EXPECT_EQ(r.http(), 400) << c.what << " / " << mode_name(mode);
+      EXPECT_FALSE(r.message().empty()) << c.what;
+      EXPECT_TRUE(r.errors().empty()) << c.what;
     }
   }
 }
 
 TEST(TaskBody, BadRequestDetails) {
   TaskInput in;
-  EXPECT_EQ(parse_task_body("{\"title\":\"\xFF\"}", BodyMode::create, in).detail,
+  EXPECT_EQ(parse_task_body("{\"title\":\"\xFF\"}", BodyMode::create, in).message(),
             "The request body is not valid UTF-8.");
-  EXPECT_EQ(parse_task_body("[]", BodyMode::create, in).detail,
+  EXPECT_EQ(parse_task_body("[]", BodyMode::create, in).message(),
             "The request body must be a JSON object.");
-  EXPECT_EQ(parse_task_body("{", BodyMode::create, in).detail,
+  EXPECT_EQ(parse_task_body("{", BodyMode::create, in).message(),
             "The request body is not valid JSON.");
 }
 
 TEST(TaskBody, CreateFillsDefaults) {
   for (BodyMode mode : {BodyMode::create, BodyMode::replace}) {
     TaskInput in;
-    BodyResult r = parse_task_body("{\"title\":\"Buy milk\"}", mode, in);
-    ASSERT_EQ(r.status, BodyStatus::ok) << mode_name(mode);
+    Status r = parse_task_body("{\"title\":\"Buy milk\"}", mode, in);
+    ASSERT_EQ(r.http(), 200) << mode_name(mode);
     EXPECT_EQ(in.title.value, "Buy milk");
     ASSERT_TRUE(in.description.present);
     EXPECT_FALSE(in.description.value.has_value());
@@ -120,11 +120,11 @@ TEST(TaskBody, CreateFillsDefaults) {
 
 TEST(TaskBody, FullBodyIsParsed) {
   TaskInput in;
-  BodyResult r = parse_task_body(
+  Status r = parse_task_body(
       R"({"title":"  Buy milk ","description":"2 litres\n\tfull fat\r\n","completed":true,
           "priority":"high","due_at":"2026-12-01T09:00:00+02:00","tags":[" home ","errands"]})",
       BodyMode::create, in);
-  ASSERT_EQ(r.status, BodyStatus::ok) << r.detail;
+  ASSERT_EQ(r.http(), 200) << r.message();
   EXPECT_EQ(in.title.value, "Buy milk");
   EXPECT_EQ(in.description.value, "2 litres\n\tfull fat\r\n");  // not trimmed
   EXPECT_EQ(in.completed.value, true);
@@ -159,11 +159,11 @@ TEST(TaskBody, TitleLengthInCodePoints) {
   };
   for (const Case& c : cases) {
     TaskInput in;
-    BodyResult r = parse_task_body(title_body(c.title), BodyMode::create, in);
-    EXPECT_EQ(r.status, c.ok ? BodyStatus::ok : BodyStatus::validation_failed) << c.what;
+    Status r = parse_task_body(title_body(c.title), BodyMode::create, in);
+    EXPECT_EQ(r.http(), c.ok ? 200 : 422) << c.what;
     if (!c.ok) {
-      ASSERT_EQ(r.errors.size(), 1u) << c.what;
-      EXPECT_EQ(r.errors[0].field, "title") << c.what;
+      ASSERT_EQ(r.errors().size(), 1u) << c.what;
+      EXPECT_EQ(r.errors()[0].field, "title") << c.what;
     }
   }
   TaskInput in;
@@ -171,7 +171,7 @@ TEST(TaskBody, TitleLengthInCodePoints) {
                              "Buy milk\xC2\xA0"),
                   BodyMode::create, in);
   EXPECT_EQ(in.title.value, "Buy milk");
-  BodyResult r = parse_task_body(title_body(repeat("\xC3\xA9", 201)), BodyMode::create, in);
+  Status r = parse_task_body(title_body(repeat("\xC3\xA9", 201)), BodyMode::create, in);
   EXPECT_EQ(errors_of(r)["title"], "must be at most 200 characters (got 201)");
 }
 
@@ -203,19 +203,17 @@ TEST(TaskBody, ControlCharactersAndNul) {
   };
   for (const Case& c : cases) {
     TaskInput in;
-    BodyResult r = parse_task_body(c.body, BodyMode::create, in);
-    EXPECT_EQ(r.status, BodyStatus::validation_failed) << c.what;
+    Status r = parse_task_body(c.body, BodyMode::create, in);
+    EXPECT_EQ(r.http(), 422) << c.what;
     auto errors = errors_of(r);
     EXPECT_EQ(errors.count(c.field), 1u) << c.what;
   }
   // Escaped backslash before "u0000" is literal text, not a NUL escape.
   TaskInput in;
-  ASSERT_EQ(parse_task_body(R"({"title":"C:\\u0000"})", BodyMode::create, in).status,
-            BodyStatus::ok);
+  ASSERT_EQ(parse_task_body(R"({"title":"C:\\u0000"})", BodyMode::create, in).http(), 200);
   EXPECT_EQ(in.title.value, "C:\\u0000");
   // Trailing whitespace controls are trimmed before the control check.
-  ASSERT_EQ(parse_task_body(R"({"title":"\tBuy milk\n\u0085"})", BodyMode::create, in).status,
-            BodyStatus::ok);
+  ASSERT_EQ(parse_task_body(R"({"title":"\tBuy milk\n\u0085"})", BodyMode::create, in).http(), 200);
   EXPECT_EQ(in.title.value, "Buy milk");
 }
 
@@ -276,14 +274,14 @@ TEST(TaskBody, FieldErrorsInEveryMode) {
     for (const Case& c : cases) {
       std::string body = "{\"title\":\"ok\"," + c.member + "}";
       TaskInput in;
-      BodyResult r = parse_task_body(body, mode, in);
-      ASSERT_EQ(r.status, BodyStatus::validation_failed) << body << " / " << mode_name(mode);
-      ASSERT_EQ(r.errors.size(), 1u) << body;
-      EXPECT_EQ(r.errors[0].field, c.field) << body;
+      Status r = parse_task_body(body, mode, in);
+      ASSERT_EQ(r.http(), 422) << body << " / " << mode_name(mode);
+      ASSERT_EQ(r.errors().size(), 1u) << body;
+      EXPECT_EQ(r.errors()[0].field, c.field) << body;
       if (c.message != nullptr) {
-        EXPECT_EQ(r.errors[0].message, c.message) << body;
+        EXPECT_EQ(r.errors()[0].message, c.message) << body;
       }
-      EXPECT_FALSE(r.detail.empty());
+      EXPECT_FALSE(r.message().empty());
     }
   }
 }
@@ -292,7 +290,7 @@ TEST(TaskBody, BoundaryLengthsAccepted) {
   std::string body = "{\"title\":\"ok\",\"description\":\"" + repeat("\xF0\x9F\x98\x80", 2000) +
                      "\",\"tags\":[\"" + repeat("\xC3\xA9", 50) + "\"]}";
   TaskInput in;
-  ASSERT_EQ(parse_task_body(body, BodyMode::create, in).status, BodyStatus::ok);
+  ASSERT_EQ(parse_task_body(body, BodyMode::create, in).http(), 200);
   EXPECT_EQ(in.tags.value->at(0).size(), 100u);
 }
 
@@ -302,25 +300,25 @@ TEST(TaskBody, EveryFailingFieldIsListed) {
     "user_id":"me"})";
   TaskInput in;
   in.title = {true, "unchanged"};
-  BodyResult r = parse_task_body(body, BodyMode::create, in);
-  ASSERT_EQ(r.status, BodyStatus::validation_failed);
+  Status r = parse_task_body(body, BodyMode::create, in);
+  ASSERT_EQ(r.http(), 422);
   auto errors = errors_of(r);
   const char* expected[] = {"id",     "version", "title",   "description", "completed", "priority",
                             "due_at", "tags[1]", "tags[2]", "bogus",       "user_id"};
   EXPECT_EQ(errors.size(), std::size(expected));
   for (const char* field : expected) EXPECT_EQ(errors.count(field), 1u) << field;
-  EXPECT_EQ(r.detail, "Validation failed: 11 fields are invalid.");
+  EXPECT_EQ(r.message(), "Validation failed: 11 fields are invalid.");
   EXPECT_EQ(in.title.value, "unchanged");  // output untouched on failure
   // Errors follow the body's order.
-  EXPECT_EQ(r.errors.front().field, "id");
-  EXPECT_EQ(r.errors.back().field, "user_id");
+  EXPECT_EQ(r.errors().front().field, "id");
+  EXPECT_EQ(r.errors().back().field, "user_id");
 }
 
 TEST(TaskBody, TitleRequiredOnCreateAndReplaceOnly) {
   for (BodyMode mode : {BodyMode::create, BodyMode::replace}) {
     TaskInput in;
-    BodyResult r = parse_task_body("{}", mode, in);
-    ASSERT_EQ(r.status, BodyStatus::validation_failed);
+    Status r = parse_task_body("{}", mode, in);
+    ASSERT_EQ(r.http(), 422);
     EXPECT_EQ(errors_of(r)["title"], "is required");
     r = parse_task_body(R"({"description":"x","tags":[1]})", mode, in);
     auto errors = errors_of(r);
@@ -329,13 +327,13 @@ TEST(TaskBody, TitleRequiredOnCreateAndReplaceOnly) {
     EXPECT_EQ(errors.count("tags[0]"), 1u);
   }
   TaskInput in;
-  EXPECT_EQ(parse_task_body("{}", BodyMode::patch, in).status, BodyStatus::ok);
+  EXPECT_EQ(parse_task_body("{}", BodyMode::patch, in).http(), 200);
 }
 
 TEST(TaskBody, MergePatchSemantics) {
   TaskInput in;
-  ASSERT_EQ(parse_task_body(R"({"description":null,"due_at":null})", BodyMode::patch, in).status,
-            BodyStatus::ok);
+  ASSERT_EQ(parse_task_body(R"({"description":null,"due_at":null})", BodyMode::patch, in).http(),
+            200);
   EXPECT_FALSE(in.title.present);
   EXPECT_FALSE(in.completed.present);
   EXPECT_FALSE(in.priority.present);
@@ -346,7 +344,7 @@ TEST(TaskBody, MergePatchSemantics) {
   EXPECT_FALSE(in.due_at.value.has_value());
 
   TaskInput only_tags;
-  ASSERT_EQ(parse_task_body(R"({"tags":[]})", BodyMode::patch, only_tags).status, BodyStatus::ok);
+  ASSERT_EQ(parse_task_body(R"({"tags":[]})", BodyMode::patch, only_tags).http(), 200);
   EXPECT_TRUE(only_tags.tags.present);
   EXPECT_TRUE(only_tags.tags.value->empty());
   EXPECT_FALSE(only_tags.description.present);
@@ -355,14 +353,14 @@ TEST(TaskBody, MergePatchSemantics) {
   for (const char* field : {"title", "completed", "priority", "tags"}) {
     std::string body = std::string("{\"") + field + "\":null}";
     TaskInput t;
-    BodyResult r = parse_task_body(body, BodyMode::patch, t);
-    ASSERT_EQ(r.status, BodyStatus::validation_failed) << field;
+    Status r = parse_task_body(body, BodyMode::patch, t);
+    ASSERT_EQ(r.http(), 422) << field;
     EXPECT_EQ(errors_of(r).count(field), 1u) << field;
   }
   // Replace: null for a nullable field is the same as omitting it.
   TaskInput rep;
-  ASSERT_EQ(parse_task_body(R"({"title":"t","description":null})", BodyMode::replace, rep).status,
-            BodyStatus::ok);
+  ASSERT_EQ(parse_task_body(R"({"title":"t","description":null})", BodyMode::replace, rep).http(),
+            200);
   EXPECT_TRUE(rep.description.present);
   EXPECT_FALSE(rep.description.value.has_value());
 }
@@ -370,15 +368,15 @@ TEST(TaskBody, MergePatchSemantics) {
 TEST(TaskBody, AliasesSetTheirField) {
   for (BodyMode mode : {BodyMode::create, BodyMode::replace, BodyMode::patch}) {
     TaskInput in;
-    BodyResult r =
+    Status r =
         parse_task_body(R"({"title":"t","is_completed":true,"due_date":"2026-12-01"})", mode, in);
-    ASSERT_EQ(r.status, BodyStatus::ok) << r.detail << " / " << mode_name(mode);
+    ASSERT_EQ(r.http(), 200) << r.message() << " / " << mode_name(mode);
     EXPECT_EQ(in.completed.value, true);
     EXPECT_EQ(in.due_at.value, "2026-12-01T00:00:00Z");
   }
   // In a merge patch an alias keeps the field's null rule: due_date null clears.
   TaskInput in;
-  ASSERT_EQ(parse_task_body(R"({"due_date":null})", BodyMode::patch, in).status, BodyStatus::ok);
+  ASSERT_EQ(parse_task_body(R"({"due_date":null})", BodyMode::patch, in).http(), 200);
   EXPECT_TRUE(in.due_at.present);
   EXPECT_FALSE(in.due_at.value.has_value());
   EXPECT_FALSE(in.completed.present);
@@ -403,33 +401,33 @@ TEST(TaskBody, BothSpellingsMustAgree) {
   for (BodyDialect dialect : {BodyDialect::strict, BodyDialect::fastapi}) {
     for (const Case& c : cases) {
       TaskInput in;
-      BodyResult r = parse_task_body(c.body, BodyMode::create, in, dialect);
-      EXPECT_EQ(r.status, c.ok ? BodyStatus::ok : BodyStatus::validation_failed) << c.body;
+      Status r = parse_task_body(c.body, BodyMode::create, in, dialect);
+      EXPECT_EQ(r.http(), c.ok ? 200 : 422) << c.body;
       if (c.ok) continue;
-      ASSERT_EQ(r.errors.size(), 1u) << c.body;
+      ASSERT_EQ(r.errors().size(), 1u) << c.body;
       bool completed = std::string(c.body).find("completed") != std::string::npos;
-      EXPECT_EQ(r.errors[0].field, completed ? "is_completed" : "due_date") << c.body;
-      EXPECT_NE(r.errors[0].message.find(completed ? "completed" : "due_at"), std::string::npos)
-          << r.errors[0].message;
+      EXPECT_EQ(r.errors()[0].field, completed ? "is_completed" : "due_date") << c.body;
+      EXPECT_NE(r.errors()[0].message.find(completed ? "completed" : "due_at"), std::string::npos)
+          << r.errors()[0].message;
     }
   }
 }
 
 TEST(TaskBody, DueAcceptsADateAlone) {
   TaskInput in;
-  ASSERT_EQ(parse_task_body(R"({"title":"t","due_at":"2024-02-29"})", BodyMode::create, in).status,
-            BodyStatus::ok);
+  ASSERT_EQ(parse_task_body(R"({"title":"t","due_at":"2024-02-29"})", BodyMode::create, in).http(),
+            200);
   EXPECT_EQ(in.due_at.value, "2024-02-29T00:00:00Z");
   for (const char* date : {"2026-02-30", "2026-02-29", "2026-13-01", "0000-01-01", "2026-12-1",
                            "12/01/2026", "2026-12-01T", ""}) {
     for (const char* field : {"due_at", "due_date"}) {
       std::string body = std::string(R"({"title":"t",")") + field + R"(":")" + date + R"("})";
-      BodyResult r = parse_task_body(body, BodyMode::create, in);
-      ASSERT_EQ(r.status, BodyStatus::validation_failed) << body;
+      Status r = parse_task_body(body, BodyMode::create, in);
+      ASSERT_EQ(r.http(), 422) << body;
       EXPECT_EQ(errors_of(r).count(field), 1u) << body;
     }
   }
-  BodyResult r = parse_task_body(R"({"due_at":"2026-02-30"})", BodyMode::patch, in);
+  Status r = parse_task_body(R"({"due_at":"2026-02-30"})", BodyMode::patch, in);
   EXPECT_EQ(errors_of(r)["due_at"],
             "must be an RFC 3339 date-time such as 2026-12-01T09:00:00Z or a date such as "
             "2026-12-01 (day does not exist in that month)");
@@ -443,14 +441,14 @@ TEST(TaskBodyFastApi, IgnoresUnknownAndReadOnlyFields) {
       R"("Title":null,"":[],"nested":{"title":7},"category":"twice")";
   for (BodyMode mode : {BodyMode::create, BodyMode::replace, BodyMode::patch}) {
     TaskInput in;
-    BodyResult r = parse_task_body("{" + extras + R"(,"title":" Buy milk ","priority":"high"})",
-                                   mode, in, BodyDialect::fastapi);
-    ASSERT_EQ(r.status, BodyStatus::ok) << r.detail << " / " << mode_name(mode);
+    Status r = parse_task_body("{" + extras + R"(,"title":" Buy milk ","priority":"high"})", mode,
+                               in, BodyDialect::fastapi);
+    ASSERT_EQ(r.http(), 200) << r.message() << " / " << mode_name(mode);
     EXPECT_EQ(in.title.value, "Buy milk");
     EXPECT_EQ(in.priority.value, "high");
     // The strict dialect lists each of them.
     r = parse_task_body("{" + extras + R"(,"title":"t"})", mode, in, BodyDialect::strict);
-    ASSERT_EQ(r.status, BodyStatus::validation_failed);
+    ASSERT_EQ(r.http(), 422);
     auto errors = errors_of(r);
     for (const char* field : {"id", "user_id", "created_at", "updated_at", "completed_at",
                               "version", "category", "dueDate", "Title", "", "nested"}) {
@@ -465,8 +463,8 @@ TEST(TaskBodyFastApi, KnownFieldsAreValidatedExactly) {
     "extra":true})";
   for (BodyMode mode : {BodyMode::create, BodyMode::replace, BodyMode::patch}) {
     TaskInput in;
-    BodyResult r = parse_task_body(body, mode, in, BodyDialect::fastapi);
-    ASSERT_EQ(r.status, BodyStatus::validation_failed);
+    Status r = parse_task_body(body, mode, in, BodyDialect::fastapi);
+    ASSERT_EQ(r.http(), 422);
     auto errors = errors_of(r);
     const char* expected[] = {"title",  "description", "completed", "priority",
                               "due_at", "tags[1]",     "due_date",  "is_completed"};
@@ -477,24 +475,20 @@ TEST(TaskBodyFastApi, KnownFieldsAreValidatedExactly) {
   for (const char* bad : {R"({"title":"a","title":"b"})", R"({"title":null})",
                           R"({"priority":null})", R"({"tags":null})", R"({"completed":null})"}) {
     TaskInput in;
-    EXPECT_EQ(parse_task_body(bad, BodyMode::patch, in, BodyDialect::fastapi).status,
-              BodyStatus::validation_failed)
-        << bad;
+    EXPECT_EQ(parse_task_body(bad, BodyMode::patch, in, BodyDialect::fastapi).http(), 422) << bad;
   }
   TaskInput in;
-  EXPECT_EQ(parse_task_body("[]", BodyMode::patch, in, BodyDialect::fastapi).status,
-            BodyStatus::bad_request);
-  EXPECT_EQ(parse_task_body(R"({"x":1,})", BodyMode::patch, in, BodyDialect::fastapi).status,
-            BodyStatus::bad_request);
-  EXPECT_EQ(parse_task_body(R"({"x":"\ud800"})", BodyMode::patch, in, BodyDialect::fastapi).status,
-            BodyStatus::bad_request);
+  EXPECT_EQ(parse_task_body("[]", BodyMode::patch, in, BodyDialect::fastapi).http(), 400);
+  EXPECT_EQ(parse_task_body(R"({"x":1,})", BodyMode::patch, in, BodyDialect::fastapi).http(), 400);
+  EXPECT_EQ(parse_task_body(R"({"x":"\ud800"})", BodyMode::patch, in, BodyDialect::fastapi).http(),
+            400);
 }
 
 TEST(TaskBodyFastApi, CreateStillNeedsATitle) {
   TaskInput in;
-  BodyResult r =
+  Status r =
       parse_task_body(R"({"id":"x","completed":true})", BodyMode::create, in, BodyDialect::fastapi);
-  ASSERT_EQ(r.status, BodyStatus::validation_failed);
+  ASSERT_EQ(r.http(), 422);
   EXPECT_EQ(errors_of(r), (std::map<std::string, std::string>{{"title", "is required"}}));
 }
 
@@ -505,8 +499,8 @@ TEST(TaskBodyFastApi, PutUpdatesOnlyTheFieldsItCarries) {
   TaskInput in;
   ASSERT_EQ(parse_task_body(R"({"completed":true,"priority":"high"})",
                             put_mode(BodyDialect::fastapi), in, BodyDialect::fastapi)
-                .status,
-            BodyStatus::ok);
+                .http(),
+            200);
   EXPECT_FALSE(in.title.present);
   EXPECT_FALSE(in.description.present);
   EXPECT_FALSE(in.due_at.present);
@@ -520,12 +514,12 @@ TEST(TaskBodyFastApi, PutUpdatesOnlyTheFieldsItCarries) {
       "created_at":"2026-11-22T10:00:00.123Z","updated_at":"2026-11-22T10:00:00.123Z",
       "completed_at":null,"version":3})",
                             put_mode(BodyDialect::fastapi), echo, BodyDialect::fastapi)
-                .status,
-            BodyStatus::ok);
+                .http(),
+            200);
   EXPECT_EQ(echo.title.value, "New");
   EXPECT_TRUE(echo.description.present);
   EXPECT_FALSE(echo.description.value.has_value());
   // The strict PUT still needs the title.
-  EXPECT_EQ(parse_task_body(R"({"completed":true})", put_mode(BodyDialect::strict), in).status,
-            BodyStatus::validation_failed);
+  EXPECT_EQ(parse_task_body(R"({"completed":true})", put_mode(BodyDialect::strict), in).http(),
+            422);
 }

@@ -1,4 +1,4 @@
-// Tags, the /complete body, tags_to_json and the strict JSON pre-scan.
+// Tags, the /complete body, JSON string escaping of tags and the strict JSON pre-scan.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -14,9 +14,9 @@ using namespace std::string_literals;
 
 namespace {
 
-std::map<std::string, std::string> errors_of(const BodyResult& r) {
+std::map<std::string, std::string> errors_of(const Status& r) {
   std::map<std::string, std::string> out;
-  for (const FieldError& e : r.errors) out[e.field] = e.message;
+  for (const FieldError& e : r.errors()) out[e.field] = e.message;
   return out;
 }
 
@@ -43,8 +43,8 @@ TEST(TaskTags, DeduplicateCaseInsensitivelyKeepingTheFirst) {
   for (const Case& c : cases) {
     TaskInput in;
     std::string body = std::string("{\"title\":\"t\",\"tags\":") + c.tags_json + "}";
-    BodyResult r = parse_task_body(body, BodyMode::create, in);
-    ASSERT_EQ(r.status, BodyStatus::ok) << body << " " << r.detail;
+    Status r = parse_task_body(body, BodyMode::create, in);
+    ASSERT_EQ(r.http(), 200) << body << " " << r.message();
     EXPECT_EQ(in.tags.value, c.expected) << body;
   }
 }
@@ -60,15 +60,15 @@ TEST(TaskTags, AtMostTwentyTagsAfterCollapsing) {
     return body + "]}";
   };
   TaskInput in;
-  ASSERT_EQ(parse_task_body(tags_body(20, 0), BodyMode::create, in).status, BodyStatus::ok);
+  ASSERT_EQ(parse_task_body(tags_body(20, 0), BodyMode::create, in).http(), 200);
   EXPECT_EQ(in.tags.value->size(), 20u);
 
-  BodyResult r = parse_task_body(tags_body(21, 0), BodyMode::create, in);
-  ASSERT_EQ(r.status, BodyStatus::validation_failed);
+  Status r = parse_task_body(tags_body(21, 0), BodyMode::create, in);
+  ASSERT_EQ(r.http(), 422);
   EXPECT_EQ(errors_of(r)["tags"], "must contain at most 20 distinct tags (got 21)");
 
   TaskInput collapsed;
-  ASSERT_EQ(parse_task_body(tags_body(20, 5), BodyMode::create, collapsed).status, BodyStatus::ok);
+  ASSERT_EQ(parse_task_body(tags_body(20, 5), BodyMode::create, collapsed).http(), 200);
   ASSERT_EQ(collapsed.tags.value->size(), 20u);
   EXPECT_EQ(collapsed.tags.value->front(), "tag0");
   EXPECT_EQ(collapsed.tags.value->back(), "tag19");
@@ -77,53 +77,51 @@ TEST(TaskTags, AtMostTwentyTagsAfterCollapsing) {
 TEST(TaskTags, ErrorListIsBounded) {
   std::string body = "{\"title\":\"t\",\"tags\":[" + repeat("1,", 5000) + "1]}";
   TaskInput in;
-  BodyResult r = parse_task_body(body, BodyMode::create, in);
-  ASSERT_EQ(r.status, BodyStatus::validation_failed);
-  EXPECT_EQ(r.errors.size(), 100u);
-  EXPECT_EQ(r.errors[99].field, "tags[99]");
+  Status r = parse_task_body(body, BodyMode::create, in);
+  ASSERT_EQ(r.http(), 422);
+  EXPECT_EQ(r.errors().size(), 100u);
+  EXPECT_EQ(r.errors()[99].field, "tags[99]");
 }
 
 TEST(CompleteBody, ToggleSetOrReject) {
   struct Case {
     std::string body;
-    BodyStatus status;
+    int status;  // HTTP
     std::optional<bool> set;
     const char* field;  // expected error field for 422
   };
   const Case cases[] = {
-      {"", BodyStatus::ok, std::nullopt, nullptr},
-      {" \r\n\t", BodyStatus::ok, std::nullopt, nullptr},
-      {"{}", BodyStatus::ok, std::nullopt, nullptr},
-      {R"({"completed":true})", BodyStatus::ok, true, nullptr},
-      {R"( {"completed":false} )", BodyStatus::ok, false, nullptr},
-      {"null", BodyStatus::bad_request, std::nullopt, nullptr},
-      {"[]", BodyStatus::bad_request, std::nullopt, nullptr},
-      {"true", BodyStatus::bad_request, std::nullopt, nullptr},
-      {"{", BodyStatus::bad_request, std::nullopt, nullptr},
-      {"\xE3\x80\x80", BodyStatus::bad_request, std::nullopt, nullptr},
-      {"{\"completed\":true}\xFF", BodyStatus::bad_request, std::nullopt, nullptr},
-      {R"({"completed":null})", BodyStatus::validation_failed, std::nullopt, "completed"},
-      {R"({"completed":"yes"})", BodyStatus::validation_failed, std::nullopt, "completed"},
-      {R"({"completed":true,"completed":false})", BodyStatus::validation_failed, std::nullopt,
-       "completed"},
-      {R"({"completed":true,"title":"x"})", BodyStatus::validation_failed, std::nullopt, "title"},
-      {R"({"version":3})", BodyStatus::validation_failed, std::nullopt, "version"},
-      {R"({"done":true})", BodyStatus::validation_failed, std::nullopt, "done"},
-      {R"({"is_completed":true})", BodyStatus::ok, true, nullptr},
-      {R"({"is_completed":false,"completed":false})", BodyStatus::ok, false, nullptr},
-      {R"({"is_completed":true,"completed":false})", BodyStatus::validation_failed, std::nullopt,
-       "is_completed"},
-      {R"({"is_completed":null})", BodyStatus::validation_failed, std::nullopt, "is_completed"},
+      {"", 200, std::nullopt, nullptr},
+      {" \r\n\t", 200, std::nullopt, nullptr},
+      {"{}", 200, std::nullopt, nullptr},
+      {R"({"completed":true})", 200, true, nullptr},
+      {R"( {"completed":false} )", 200, false, nullptr},
+      {"null", 400, std::nullopt, nullptr},
+      {"[]", 400, std::nullopt, nullptr},
+      {"true", 400, std::nullopt, nullptr},
+      {"{", 400, std::nullopt, nullptr},
+      {"\xE3\x80\x80", 400, std::nullopt, nullptr},
+      {"{\"completed\":true}\xFF", 400, std::nullopt, nullptr},
+      {R"({"completed":null})", 422, std::nullopt, "completed"},
+      {R"({"completed":"yes"})", 422, std::nullopt, "completed"},
+      {R"({"completed":true,"completed":false})", 422, std::nullopt, "completed"},
+      {R"({"completed":true,"title":"x"})", 422, std::nullopt, "title"},
+      {R"({"version":3})", 422, std::nullopt, "version"},
+      {R"({"done":true})", 422, std::nullopt, "done"},
+      {R"({"is_completed":true})", 200, true, nullptr},
+      {R"({"is_completed":false,"completed":false})", 200, false, nullptr},
+      {R"({"is_completed":true,"completed":false})", 422, std::nullopt, "is_completed"},
+      {R"({"is_completed":null})", 422, std::nullopt, "is_completed"},
   };
   for (const Case& c : cases) {
     std::optional<bool> set = !c.set.value_or(false);  // a value the parser must overwrite
-    if (c.status != BodyStatus::ok) set = true;
-    BodyResult r = parse_complete_body(c.body, set);
-    EXPECT_EQ(r.status, c.status) << c.body;
-    if (c.status == BodyStatus::ok) {
+    if ((c.status != 200)) set = true;
+    Status r = parse_complete_body(c.body, set);
+    EXPECT_EQ(r.http(), c.status) << c.body;
+    if ((c.status == 200)) {
       EXPECT_EQ(set, c.set) << c.body;
     }
-    if (c.status != BodyStatus::ok) {
+    if ((c.status != 200)) {
       EXPECT_EQ(set, true) << "untouched on error: " << c.body;
     }
     if (c.field != nullptr) {
@@ -131,8 +129,8 @@ TEST(CompleteBody, ToggleSetOrReject) {
     }
   }
   std::optional<bool> set;
-  BodyResult r = parse_complete_body(R"({"id":1,"completed":"x","x":2})", set);
-  EXPECT_EQ(r.errors.size(), 3u);
+  Status r = parse_complete_body(R"({"id":1,"completed":"x","x":2})", set);
+  EXPECT_EQ(r.errors().size(), 3u);
   EXPECT_EQ(errors_of(r)["id"], "read-only field");
 }
 
@@ -140,33 +138,44 @@ TEST(CompleteBody, ToggleSetOrReject) {
 TEST(CompleteBody, FastApiIgnoresOtherMembers) {
   struct Case {
     const char* body;
-    BodyStatus status;
+    int status;  // HTTP
     std::optional<bool> set;
   };
   const Case cases[] = {
-      {R"({"completed":true,"title":"x","id":"y","version":3})", BodyStatus::ok, true},
-      {R"({"done":true})", BodyStatus::ok, std::nullopt},
-      {R"({"is_completed":false,"extra":[1,2]})", BodyStatus::ok, false},
-      {R"({"completed":"yes","extra":1})", BodyStatus::validation_failed, std::nullopt},
-      {R"({"completed":true,"is_completed":false})", BodyStatus::validation_failed, std::nullopt},
-      {"[]", BodyStatus::bad_request, std::nullopt},
+      {R"({"completed":true,"title":"x","id":"y","version":3})", 200, true},
+      {R"({"done":true})", 200, std::nullopt},
+      {R"({"is_completed":false,"extra":[1,2]})", 200, false},
+      {R"({"completed":"yes","extra":1})", 422, std::nullopt},
+      {R"({"completed":true,"is_completed":false})", 422, std::nullopt},
+      {"[]", 400, std::nullopt},
   };
   for (const Case& c : cases) {
     std::optional<bool> set = !c.set.value_or(false);
-    BodyResult r = parse_complete_body(c.body, set, BodyDialect::fastapi);
-    EXPECT_EQ(r.status, c.status) << c.body;
-    if (c.status == BodyStatus::ok) {
+    Status r = parse_complete_body(c.body, set, BodyDialect::fastapi);
+    EXPECT_EQ(r.http(), c.status) << c.body;
+    if ((c.status == 200)) {
       EXPECT_EQ(set, c.set) << c.body;
     }
   }
   std::optional<bool> set;
-  BodyResult r =
+  Status r =
       parse_complete_body(R"({"completed":"x","title":"y","id":1})", set, BodyDialect::fastapi);
   EXPECT_EQ(errors_of(r).size(), 1u);
   EXPECT_EQ(errors_of(r).count("completed"), 1u);
 }
 
-TEST(TagsToJson, EscapesAnything) {
+// Tags are rendered with append_json_string (http.h): any bytes become valid JSON.
+static std::string render_tags(const std::vector<std::string>& tags) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, tags[i]);
+  }
+  out += ']';
+  return out;
+}
+
+TEST(TagsJson, EscapesAnything) {
   struct Case {
     std::vector<std::string> tags;
     std::string json;
@@ -181,7 +190,7 @@ TEST(TagsToJson, EscapesAnything) {
       {{"bad\xFF", "\xC0\xAF"}, "[\"bad\xEF\xBF\xBD\",\"\xEF\xBF\xBD\xEF\xBF\xBD\"]"},
       {{"</script>"}, R"(["</script>"])"},
   };
-  for (const Case& c : cases) EXPECT_EQ(tags_to_json(c.tags), c.json);
+  for (const Case& c : cases) EXPECT_EQ(render_tags(c.tags), c.json);
 }
 
 TEST(JsonStrict, LexicalRules) {
