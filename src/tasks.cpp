@@ -9,6 +9,7 @@
 #include "etag.h"
 #include "handlers.h"
 #include "list_query.h"
+#include "metrics.h"
 #include "render.h"
 #include "task_input.h"
 #include "task_json.h"
@@ -82,6 +83,7 @@ void render_task(RequestContext& ctx, const TaskReply& reply, int status) {
     case StoreStatus::version_mismatch:
       return set_error(ctx.res, 412, "The task has changed: If-Match does not match its ETag");
     case StoreStatus::quota_exceeded:
+      metrics::count(metrics::Counter::quota_refused);
       return set_coded_error(ctx.res, 422, "quota_exceeded",
                              "Task quota reached: at most " +
                                  std::to_string(ctx.config.max_tasks_per_user) +

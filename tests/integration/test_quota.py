@@ -51,6 +51,23 @@ class Quota(ApiTestCase):
         other = self.call("POST", "/api/tasks", body={"title": "x"}, sub=self.sub + "-other")
         self.assertEqual(other.status, 201, other)
 
+    def quota_refusals(self):
+        r = self.stack.request("GET", "/metrics")
+        self.assertEqual(r.status, 200, r)
+        for line in r.body.decode().splitlines():
+            if line.startswith("todo_api_quota_refusals_total "):
+                return float(line.split()[1])
+        self.fail("no todo_api_quota_refusals_total in /metrics")
+
+    def test_refusals_are_counted_in_the_metrics(self):
+        for i in range(QUOTA):
+            self.create(title="t%d" % i)
+        before = self.quota_refusals()
+        for _ in range(2):
+            self.assertError(self.call("POST", "/api/tasks", body={"title": "over"}), 422,
+                             code="quota_exceeded")
+        self.assertEqual(self.quota_refusals() - before, 2)
+
     def test_deletes_free_quota(self):
         made = [self.create(title="t%d" % i, completed=(i == 0)) for i in range(QUOTA)]
         self.assertError(self.call("POST", "/api/tasks", body={"title": "over"}), 422,
