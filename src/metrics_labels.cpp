@@ -39,9 +39,10 @@ const char* db_error_class_name(DbErrorClass c) {
   return i < std::size(kNames) ? kNames[i] : "other";
 }
 
-// Classes by SQLSTATE, as db.cpp's classify(): 08 connection; 57014 statement
-// timeout (also what a worker-side deadline reports); 57/53/40001/40P01 server
-// unavailable or busy; 22/23502/23514 invalid data; other 23 conflicts.
+// Classes by SQLSTATE, finer than db.cpp's classify() (which decides the HTTP answer):
+// 08 connection; 57014 statement timeout (also what a worker-side deadline reports);
+// 57/53/40001/40P01 server unavailable or busy; 22/23502/23514 invalid data (422);
+// other 23 integrity errors, counted as `conflict` (answered 500: none is expected).
 DbErrorClass db_error_class(const char* sqlstate) {
   if (sqlstate == nullptr || std::strlen(sqlstate) != 5) return DbErrorClass::other;
   auto starts = [&](const char* p) { return std::strncmp(sqlstate, p, 2) == 0; };

@@ -24,6 +24,12 @@ RateDecision consume(RateLimiter::Entry& e, std::uint64_t key, std::int64_t now,
   while (true) {
     std::int64_t base = std::max(old, now);
     if (base - now > tolerance) {
+      // The slot may have gone to another user since we read its key: their bucket
+      // must never refuse us (API.md §1: one user's limits never slow another).
+      if (e.key.load(std::memory_order_acquire) != key) {
+        d.failed_open = true;
+        return d;
+      }
       std::int64_t wait_ns = base - tolerance - now;
       d.allowed = false;
       d.retry_after_seconds =
