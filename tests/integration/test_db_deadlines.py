@@ -142,7 +142,13 @@ class Creator:
             time.sleep(0.02)
 
     def start(self):
+        """Starts the loop and returns once its first answer is in: called during the
+        outage, that answer is the outage's (otherwise the main thread's fast 503s can
+        end the outage before this thread has sent anything)."""
         self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.statuses and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def create_now(self, n):
         """n creates before the outage, each acknowledged."""
