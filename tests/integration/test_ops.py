@@ -260,7 +260,7 @@ class Cli(OpsTestCase):
                 held.append(socket.create_connection(("127.0.0.1", port), 5))
             st = stack.wait_until(
                 lambda: (lambda r: json.loads(r.stdout) if r.returncode == 0 and
-                         json.loads(r.stdout)["listen queue"] >= 3 else None)(self.cli("--json")),
+                         json.loads(r.stdout)["listen queue"] == 3 else None)(self.cli("--json")),
                 3, interval=0.05, what="listen queue of 3 on TCP")
             self.assertEqual(st["listen queue"], 3)
             self.assertGreaterEqual(st["listen queue len"], 3)
@@ -270,14 +270,15 @@ class Cli(OpsTestCase):
             s.restart_pool()
 
     def _queue_builds(self, s, held):
-        # A connection that sends nothing holds the only worker; the rest queue.
+        # A connection that sends nothing holds the only worker; the rest queue. Until the
+        # worker has accepted the first one, all four may be queued: wait for exactly 3.
         for _ in range(4):
             c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             c.connect(s.fcgi_socket)
             held.append(c)
         st = stack.wait_until(
             lambda: (lambda r: json.loads(r.stdout) if r.returncode == 0 and
-                     json.loads(r.stdout)["listen queue"] >= 3 else None)(self.cli("--json")),
+                     json.loads(r.stdout)["listen queue"] == 3 else None)(self.cli("--json")),
             3, interval=0.05, what="listen queue of 3")
         self.assertEqual(st["listen queue"], 3)
         self.assertGreaterEqual(st["max listen queue"], 3)
