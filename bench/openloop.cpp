@@ -40,15 +40,10 @@
 #include <string_view>
 #include <vector>
 
+#include "c_handles.h"  // CFree: one deleter per C type, as in src/
+
 namespace {
 
-template <auto Fn>
-struct CFree {
-  template <class T>
-  void operator()(T* p) const {
-    Fn(p);
-  }
-};
 using EasyPtr = std::unique_ptr<CURL, CFree<curl_easy_cleanup>>;
 using MultiPtr = std::unique_ptr<CURLM, CFree<curl_multi_cleanup>>;
 using SharePtr = std::unique_ptr<CURLSH, CFree<curl_share_cleanup>>;

@@ -2,27 +2,10 @@
 
 #include <charconv>
 
+#include "calendar.h"
 #include "text_util.h"
+
 namespace {
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's
-// civil_from_days); astronomical years (0 = 1 BC), as PostgreSQL's j2date.
-void civil_from_days(std::int64_t z, std::int64_t& y, int& m, int& d) {
-  z += 719468;
-  const std::int64_t era = floor_div(z, 146097);
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-}
 
 void append_digits(std::string& out, std::int64_t v, int width) {
   char buf[24];
