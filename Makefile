@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all build deps run test unit integration bench bench-smoke bench-soak bench-pgbouncer fuzz format lint install deb clean
+.PHONY: all build deps run test unit integration bench bench-smoke bench-soak bench-pgbouncer fuzz format format-check lint install deb clean
 
 all: build
 
@@ -63,12 +63,19 @@ fuzz:
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
 
+# Every C++ file of the project, recursively (src/<layer>/, tests/, fuzz/, bench/).
+FORMAT_FILES = $(shell find src tests fuzz bench -name '*.cpp' -o -name '*.h')
+
 format:
-	clang-format -i src/*.cpp src/*.h tests/unit/*.cpp
+	clang-format -i $(FORMAT_FILES)
+
+# What CI checks besides the tests: the format (no file would change) and the lint.
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 lint: build
 	@EXTRA_PACKAGES="clang-tidy cppcheck" scripts/install-deps.sh
-	clang-tidy -p $(BUILD_DIR) --quiet src/*.cpp
+	clang-tidy -p $(BUILD_DIR) --quiet $(shell find src -name "*.cpp")
 	cppcheck --enable=warning,performance,portability --std=c++20 --error-exitcode=1 \
 	  --suppress=missingIncludeSystem --inline-suppr -q src/
 

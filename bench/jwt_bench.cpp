@@ -10,9 +10,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "auth.h"
-#include "c_handles.h"
-#include "jwt.h"
+#include "auth/auth.h"
+#include "auth/jwt.h"
+#include "util/c_handles.h"
 
 namespace {
 

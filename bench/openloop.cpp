@@ -40,7 +40,7 @@
 #include <string_view>
 #include <vector>
 
-#include "c_handles.h"  // CFree: one deleter per C type, as in src/
+#include "util/c_handles.h"  // CFree: one deleter per C type, as in src/
 
 namespace {
 
@@ -78,17 +78,28 @@ Options parse_args(int argc, char** argv) {
     std::string_view a = argv[i];
     if (i + 1 >= argc) die("missing value for " + std::string(a));
     const char* v = argv[++i];
-    if (a == "--url") o.url = v;
-    else if (a == "--users") o.users_file = v;
-    else if (a == "--scenario") o.scenario = v;
-    else if (a == "--cacert") o.cacert = v;
-    else if (a == "--rate") o.rate = std::atof(v);
-    else if (a == "--duration") o.duration = std::atof(v);
-    else if (a == "--warmup") o.warmup = std::atof(v);
-    else if (a == "--connections") o.connections = std::atol(v);
-    else if (a == "--timeout-ms") o.timeout_ms = std::atol(v);
-    else if (a == "--seed") o.seed = std::strtoull(v, nullptr, 10);
-    else die("unknown option " + std::string(a));
+    if (a == "--url")
+      o.url = v;
+    else if (a == "--users")
+      o.users_file = v;
+    else if (a == "--scenario")
+      o.scenario = v;
+    else if (a == "--cacert")
+      o.cacert = v;
+    else if (a == "--rate")
+      o.rate = std::atof(v);
+    else if (a == "--duration")
+      o.duration = std::atof(v);
+    else if (a == "--warmup")
+      o.warmup = std::atof(v);
+    else if (a == "--connections")
+      o.connections = std::atol(v);
+    else if (a == "--timeout-ms")
+      o.timeout_ms = std::atol(v);
+    else if (a == "--seed")
+      o.seed = std::strtoull(v, nullptr, 10);
+    else
+      die("unknown option " + std::string(a));
   }
   if (o.url.empty() || o.users_file.empty() || o.scenario.empty())
     die("usage: openloop --url URL --users FILE --scenario S --rate R --duration D "
@@ -96,7 +107,8 @@ Options parse_args(int argc, char** argv) {
   if (!(o.rate > 0) || !(o.duration > 0) || o.warmup < 0 || o.connections < 1 || o.timeout_ms < 1)
     die("--rate and --duration must be > 0, --warmup >= 0, --connections and --timeout-ms >= 1");
   static const char* known[] = {"list", "get", "create", "toggle", "mix"};
-  if (std::none_of(std::begin(known), std::end(known), [&](const char* s) { return o.scenario == s; }))
+  if (std::none_of(std::begin(known), std::end(known),
+                   [&](const char* s) { return o.scenario == s; }))
     die("unknown scenario " + o.scenario);
   return o;
 }
@@ -134,7 +146,9 @@ struct Slot {
   bool measured = false;
 };
 
-std::size_t discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
+std::size_t discard(char*, std::size_t size, std::size_t n, void*) {
+  return size * n;
+}
 
 class Generator {
  public:
@@ -196,7 +210,8 @@ class Generator {
     FD_ZERO(&e);
     int maxfd = -1;
     curl_multi_fdset(multi_.get(), &r, &w, &e, &maxfd);
-    timespec ts{static_cast<time_t>(wait_ns / 1'000'000'000), static_cast<long>(wait_ns % 1'000'000'000)};
+    timespec ts{static_cast<time_t>(wait_ns / 1'000'000'000),
+                static_cast<long>(wait_ns % 1'000'000'000)};
     if (pselect(maxfd + 1, &r, &w, &e, &ts, nullptr) < 0 && errno != EINTR) die("pselect failed");
   }
 
@@ -242,7 +257,8 @@ class Generator {
       s->url = o_.url + "/api/tasks";
       s->body = "{\"title\":\"Bench task o-" + std::to_string(++creates_) +
                 "\",\"description\":\"Created by make bench: buy milk, call the bank\","
-                "\"priority\":\"high\",\"due_at\":\"2026-12-24T18:00:00Z\",\"tags\":[\"bench\",\"errands\"]}";
+                "\"priority\":\"high\",\"due_at\":\"2026-12-24T18:00:00Z\",\"tags\":[\"bench\","
+                "\"errands\"]}";
       curl_slist_append(s->headers.get(), "Content-Type: application/json");
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, s->body.c_str());
       curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, long(s->body.size()));
@@ -291,7 +307,8 @@ class Generator {
         } else {
           ++statuses_[status];
           if (status < 200 || status > 299) ++non2xx_;
-          latencies_.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>((done - s->due_ns) / 1000, UINT32_MAX)));
+          latencies_.push_back(static_cast<std::uint32_t>(
+              std::min<std::int64_t>((done - s->due_ns) / 1000, UINT32_MAX)));
         }
       }
       s->headers.reset();
@@ -314,7 +331,8 @@ class Generator {
     if (!latencies_.empty()) mean /= double(latencies_.size());
     std::string statuses, errors;
     for (auto& [code, n] : statuses_)
-      statuses += (statuses.empty() ? "" : ",") + ("\"" + std::to_string(code) + "\":" + std::to_string(n));
+      statuses +=
+          (statuses.empty() ? "" : ",") + ("\"" + std::to_string(code) + "\":" + std::to_string(n));
     std::int64_t nerrors = unfinished_;
     for (auto& [what, n] : errors_) {
       errors += (errors.empty() ? "" : ",") + ("\"" + what + "\":" + std::to_string(n));

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "fcgi_params.h"
+#include "http/fcgi_params.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string bytes(reinterpret_cast<const char*>(data), size);

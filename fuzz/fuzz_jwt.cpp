@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "jwk.h"
-#include "jws_crypto.h"
-#include "jwt.h"
+#include "auth/jwk.h"
+#include "auth/jws_crypto.h"
+#include "auth/jwt.h"
 
 namespace {
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <string_view>
 
-#include "list_query.h"
-#include "percent_decode.h"
-#include "utf8.h"
+#include "tasks/list_query.h"
+#include "util/percent_decode.h"
+#include "util/utf8.h"
 
 namespace {
 
@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ListQuery q;
   q.limit = -1;
   if (Status e = parse_list_query(qs, q); !e.ok()) {
-    check(e.http() == 400 && e.errors().size() == 1);
+    check(e.kind() == StatusCode::bad_request && e.errors().size() == 1);
     const FieldError& f = e.errors()[0];
     check(!f.field.empty() || qs.find("=") != std::string_view::npos);
     check(utf8_valid(f.field) && f.field.size() <= 67 && !f.message.empty());

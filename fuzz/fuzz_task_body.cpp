@@ -9,11 +9,13 @@
 #include <string_view>
 #include <vector>
 
-#include "c_handles.h"
-#include "contract.h"
-#include "rfc3339.h"
-#include "task_input.h"
-#include "utf8.h"
+#include "core/contract.h"
+#include "http/http.h"
+#include "http/status_http.h"
+#include "tasks/task_input.h"
+#include "util/c_handles.h"
+#include "util/rfc3339.h"
+#include "util/utf8.h"
 
 namespace {
 
@@ -80,7 +82,7 @@ bool same(const TaskInput& a, const TaskInput& b) {
 }
 
 void check_result(const Status& r) {
-  check(((r.http() == 422)) == !r.errors().empty());
+  check(((http_status(r) == 422)) == !r.errors().empty());
   check(r.ok() || !r.message().empty());
   check(r.errors().size() <= 100);
 }
@@ -97,7 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check_result(r);
   if (r.ok()) check_input(in, mode);
   // Accepted bodies are valid UTF-8 JSON objects.
-  if (r.http() != 400) check(utf8_valid(body));
+  if (http_status(r) != 400) check(utf8_valid(body));
 
   // The FastAPI dialect only ignores members: it accepts everything the strict one
   // does, with the same result, and the same bodies are 400.

@@ -9,18 +9,18 @@
 #include <string_view>
 #include <vector>
 
-#include "auth.h"
-#include "config.h"
-#include "db.h"
-#include "db_probe.h"
-#include "install_layout.h"
-#include "listen_socket.h"
-#include "log.h"
-#include "migrate.h"
-#include "pool.h"
-#include "shared_state.h"
-#include "status_report.h"
-#include "worker.h"
+#include "api/status_report.h"
+#include "auth/auth.h"
+#include "core/config.h"
+#include "ops/log.h"
+#include "ops/shared_state.h"
+#include "pool/listen_socket.h"
+#include "pool/pool.h"
+#include "pool/worker.h"
+#include "store/db.h"
+#include "store/db_probe.h"
+#include "store/install_layout.h"
+#include "store/migrate.h"
 
 namespace {
 

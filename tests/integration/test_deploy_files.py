@@ -35,18 +35,18 @@ def unit_settings(path):
 
 
 def config_default(name):
-    """A default from src/config.h, e.g. `int shutdown_timeout_seconds = 30;`."""
-    m = re.search(r"\b%s\s*=\s*([^;]+);" % re.escape(name), read(os.path.join(ROOT, "src",
+    """A default from src/core/config.h, e.g. `int shutdown_timeout_seconds = 30;`."""
+    m = re.search(r"\b%s\s*=\s*([^;]+);" % re.escape(name), read(os.path.join(ROOT, "src", "core",
                                                                                "config.h")))
     if not m:
-        raise AssertionError("src/config.h: no default for %s" % name)
+        raise AssertionError("src/core/config.h: no default for %s" % name)
     return m.group(1).strip()
 
 
 def config_variables():
-    """Every variable of the configuration table in src/config.cpp (+ the fallbacks
+    """Every variable of the configuration table in src/core/config.cpp (+ the fallbacks
     read outside the table)."""
-    text = read(os.path.join(ROOT, "src", "config.cpp"))
+    text = read(os.path.join(ROOT, "src", "core", "config.cpp"))
     names = set(re.findall(r'^\s*\{"([A-Z][A-Z0-9_]+)",', text, re.M))
     names |= set(re.findall(r'getenv\("([A-Z][A-Z0-9_]+)"\)', text))
     return names

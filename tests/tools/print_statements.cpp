@@ -3,7 +3,7 @@
 //   print_statements | psql ... ; psql -f tests/integration/explain_checks.sql
 #include <cstdio>
 
-#include "statements.h"
+#include "store/statements.h"
 
 int main() {
   for (std::size_t i = 0; i < statement_count(); ++i) {

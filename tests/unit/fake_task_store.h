@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "task_json.h"
-#include "task_store.h"
+#include "store/task_store.h"
+#include "tasks/task_json.h"
 
 class FakeTaskStore final : public TaskStore {
  public:

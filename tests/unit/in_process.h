@@ -14,12 +14,13 @@
 #include <string>
 #include <string_view>
 
-#include "auth.h"
-#include "config.h"
-#include "db.h"
-#include "dispatch.h"
+#include "api/dispatch.h"
+#include "auth/auth.h"
+#include "core/config.h"
 #include "fake_task_store.h"
-#include "http.h"
+#include "http/http.h"
+#include "store/db.h"
+#include "util/text_util.h"
 
 namespace in_process {
 

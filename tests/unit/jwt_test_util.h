@@ -7,8 +7,8 @@
 #include <sstream>
 #include <string>
 
-#include "c_handles.h"
-#include "jwk.h"
+#include "auth/jwk.h"
+#include "util/c_handles.h"
 
 namespace jwt_test {
 

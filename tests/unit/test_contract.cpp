@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "contract.h"
-#include "text_util.h"
+#include "core/contract.h"
+#include "util/text_util.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "fcgi_params.h"
+#include "http/fcgi_params.h"
 
 namespace {
 

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "http.h"
-#include "text_util.h"
+#include "http/http.h"
+#include "util/text_util.h"
 
 TEST(Http, ErrorBodyHasDetailCodeAndEveryFieldError) {
   Response res;

@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "base64url.h"
 #include "jwt_test_util.h"
-#include "url_policy.h"
+#include "util/base64url.h"
+#include "util/url_policy.h"
 
 using namespace jwt_test;
 

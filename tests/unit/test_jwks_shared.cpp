@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "jwks_shared.h"
+#include "auth/jwks_shared.h"
 #include "jwt_test_util.h"
 
 using namespace jwt_test;

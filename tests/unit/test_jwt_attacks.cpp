@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "base64url.h"
-#include "jwt.h"
+#include "auth/jwt.h"
 #include "jwt_test_util.h"
+#include "util/base64url.h"
 
 using namespace jwt_test;
 

@@ -7,8 +7,8 @@
 #include <ctime>
 #include <fstream>
 
-#include "auth.h"
-#include "jwt.h"
+#include "auth/auth.h"
+#include "auth/jwt.h"
 #include "jwt_test_util.h"
 
 using namespace jwt_test;

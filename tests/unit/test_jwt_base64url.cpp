@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "base64url.h"
+#include "util/base64url.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "token_cache.h"
+#include "auth/token_cache.h"
 
 namespace {
 

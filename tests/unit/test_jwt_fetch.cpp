@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "jwks_source.h"
+#include "auth/jwks_source.h"
 #include "jwt_test_util.h"
 
 namespace {

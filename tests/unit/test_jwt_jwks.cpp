@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "jwks_source.h"
+#include "auth/jwks_source.h"
 #include "jwt_test_util.h"
 
 using namespace jwt_test;

@@ -2,9 +2,9 @@
 // (tests/data/jwt/make_vectors.sh) through the pure verifier.
 #include <gtest/gtest.h>
 
-#include "base64url.h"
-#include "jwt.h"
+#include "auth/jwt.h"
 #include "jwt_test_util.h"
+#include "util/base64url.h"
 
 using namespace jwt_test;
 

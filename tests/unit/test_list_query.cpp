@@ -2,9 +2,10 @@
 
 #include <string>
 
-#include "list_query.h"
-#include "percent_decode.h"
+#include "http/status_http.h"
+#include "tasks/list_query.h"
 #include "test_util.h"
+#include "util/percent_decode.h"
 
 using namespace std::string_literals;
 
@@ -190,7 +191,7 @@ TEST(ListQuery, BadParametersAreNamed) {
     q.limit = 77;
     Status e = parse_list_query(c.qs, q);
     ASSERT_FALSE(e.ok()) << c.qs;
-    EXPECT_EQ(e.http(), 400) << c.qs;
+    EXPECT_EQ(http_status(e), 400) << c.qs;
     ASSERT_EQ(e.errors().size(), 1u) << c.qs;
     EXPECT_EQ(e.errors()[0].field, c.parameter) << c.qs;
     EXPECT_FALSE(e.errors()[0].message.empty()) << c.qs;
@@ -241,7 +242,7 @@ TEST(BulkDeleteQuery, OnlyCompletedTrue) {
   for (const Case& c : cases) {
     Status e = parse_bulk_delete_query(c.qs);
     ASSERT_FALSE(e.ok()) << c.qs;
-    EXPECT_EQ(e.http(), c.validation ? 422 : 400) << c.qs;
+    EXPECT_EQ(http_status(e), c.validation ? 422 : 400) << c.qs;
     ASSERT_EQ(e.errors().size(), 1u) << c.qs;
     EXPECT_EQ(e.errors()[0].field, c.parameter) << c.qs;
     EXPECT_FALSE(e.errors()[0].message.empty()) << c.qs;

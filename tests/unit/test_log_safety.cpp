@@ -7,12 +7,12 @@
 #include <cstdio>
 #include <string>
 
-#include "config.h"
-#include "db_error.h"
-#include "jws_crypto.h"
-#include "jwt.h"
-#include "log.h"
-#include "log_escape.h"
+#include "auth/jws_crypto.h"
+#include "auth/jwt.h"
+#include "core/config.h"
+#include "ops/log.h"
+#include "store/db_error.h"
+#include "util/log_escape.h"
 
 namespace {
 

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "migrate.h"
+#include "store/migrate.h"
 
 TEST(Migrate, ParsesMigrationNames) {
   std::int64_t v = -1;

@@ -12,9 +12,9 @@
 #include <string_view>
 #include <utility>
 
-#include "endpoints.h"
-#include "http.h"
-#include "router.h"
+#include "api/endpoints.h"
+#include "http/http.h"
+#include "http/router.h"
 
 std::string_view openapi_document();  // generated from docs/openapi.json at build time
 

@@ -6,8 +6,8 @@
 #include <map>
 #include <string>
 
-#include "c_handles.h"
-#include "pg_async.h"
+#include "store/pg_async.h"
+#include "store/pg_handles.h"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "rate_limiter.h"
+#include "ops/rate_limiter.h"
 
 namespace {
 

@@ -4,9 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "etag.h"
-#include "render.h"
-#include "text_util.h"
+#include "http/etag.h"
+#include "http/render.h"
+#include "store/pg_text_array.h"
+#include "util/text_util.h"
 
 TEST(Render, UuidSyntax) {
   EXPECT_TRUE(is_uuid("0b6f1c9e-3b8a-4a51-9f3e-2b1a7c0d9e11"));

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <string>
 
-#include "rfc3339.h"
+#include "util/rfc3339.h"
 
 namespace {
 

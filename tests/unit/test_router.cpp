@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "endpoints.h"
-#include "router.h"
+#include "api/endpoints.h"
+#include "http/router.h"
 
 namespace {
 

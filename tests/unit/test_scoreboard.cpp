@@ -8,13 +8,13 @@
 #include <cstdio>
 #include <string>
 
-#include "c_handles.h"
-#include "http.h"
-#include "metrics.h"
-#include "metrics_labels.h"
-#include "router.h"
-#include "shared_state.h"
-#include "status_report.h"
+#include "api/metrics_labels.h"
+#include "api/status_report.h"
+#include "http/http.h"
+#include "http/router.h"
+#include "ops/metrics.h"
+#include "ops/shared_state.h"
+#include "util/c_handles.h"
 
 namespace {
 
@@ -27,7 +27,8 @@ TEST(Scoreboard, RequestShowsInMetricsAndStatus) {
   metrics::worker_attach(slot);
   metrics::worker_ready();
   metrics::request_begin();
-  metrics::request_route(static_cast<int>(Endpoint::task), static_cast<int>(Method::get));
+  metrics::request_route(static_cast<int>(Endpoint::task), static_cast<int>(Method::get),
+                         "/api/tasks/{id}", "GET");
   { metrics::StageScope db(metrics::Stage::db); }
   metrics::request_end(404, "rid", 0);
   metrics::db_error("08006");

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "sql_split.h"
+#include "util/sql_split.h"
 
 namespace {
 std::vector<std::string> texts(const char* sql) {

@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "statements.h"
+#include "store/statements.h"
 
 namespace {
 

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "statements.h"
+#include "store/statements.h"
 
 // The table is indexed by StatementId: a row out of place would run the wrong SQL.
 TEST(Statements, TableIsIndexedById) {
@@ -19,8 +19,8 @@ TEST(Statements, NoStatementBuildsJson) {
   for (std::size_t i = 0; i < statement_count(); ++i) {
     const Statement& s = statement(static_cast<StatementId>(i));
     std::string_view sql = s.sql;
-    for (std::string_view banned : {"to_char", "to_json", "array_to_json", "string_agg",
-                                    "json_build", "'{\"", "::text ||"}) {
+    for (std::string_view banned :
+         {"to_char", "to_json", "array_to_json", "string_agg", "json_build", "'{\"", "::text ||"}) {
       EXPECT_EQ(sql.find(banned), std::string_view::npos) << s.name << " uses " << banned;
     }
     EXPECT_EQ(s.result_format, 1) << s.name << ": results are decoded as binary";

@@ -4,7 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "task_input.h"
+#include "http/status_http.h"
+#include "tasks/task_input.h"
 #include "test_util.h"
 
 using namespace std::string_literals;
@@ -81,7 +82,7 @@ TEST(TaskBody, BadRequestCases) {
     for (const Case& c : cases) {
       TaskInput in;
       Status r = parse_task_body(c.body, mode, in);
-      EXPECT_EQ(r.http(), 400) << c.what << " / " << mode_name(mode);
+      EXPECT_EQ(http_status(r), 400) << c.what << " / " << mode_name(mode);
       EXPECT_FALSE(r.message().empty()) << c.what;
       EXPECT_TRUE(r.errors().empty()) << c.what;
     }
@@ -102,7 +103,7 @@ TEST(TaskBody, CreateFillsDefaults) {
   for (BodyMode mode : {BodyMode::create, BodyMode::replace}) {
     TaskInput in;
     Status r = parse_task_body("{\"title\":\"Buy milk\"}", mode, in);
-    ASSERT_EQ(r.http(), 200) << mode_name(mode);
+    ASSERT_EQ(http_status(r), 200) << mode_name(mode);
     EXPECT_EQ(in.title.value, "Buy milk");
     ASSERT_TRUE(in.description.present);
     EXPECT_FALSE(in.description.value.has_value());
@@ -124,7 +125,7 @@ TEST(TaskBody, FullBodyIsParsed) {
       R"({"title":"  Buy milk ","description":"2 litres\n\tfull fat\r\n","completed":true,
           "priority":"high","due_at":"2026-12-01T09:00:00+02:00","tags":[" home ","errands"]})",
       BodyMode::create, in);
-  ASSERT_EQ(r.http(), 200) << r.message();
+  ASSERT_EQ(http_status(r), 200) << r.message();
   EXPECT_EQ(in.title.value, "Buy milk");
   EXPECT_EQ(in.description.value, "2 litres\n\tfull fat\r\n");  // not trimmed
   EXPECT_EQ(in.completed.value, true);
@@ -160,7 +161,7 @@ TEST(TaskBody, TitleLengthInCodePoints) {
   for (const Case& c : cases) {
     TaskInput in;
     Status r = parse_task_body(title_body(c.title), BodyMode::create, in);
-    EXPECT_EQ(r.http(), c.ok ? 200 : 422) << c.what;
+    EXPECT_EQ(http_status(r), c.ok ? 200 : 422) << c.what;
     if (!c.ok) {
       ASSERT_EQ(r.errors().size(), 1u) << c.what;
       EXPECT_EQ(r.errors()[0].field, "title") << c.what;
@@ -204,16 +205,17 @@ TEST(TaskBody, ControlCharactersAndNul) {
   for (const Case& c : cases) {
     TaskInput in;
     Status r = parse_task_body(c.body, BodyMode::create, in);
-    EXPECT_EQ(r.http(), 422) << c.what;
+    EXPECT_EQ(http_status(r), 422) << c.what;
     auto errors = errors_of(r);
     EXPECT_EQ(errors.count(c.field), 1u) << c.what;
   }
   // Escaped backslash before "u0000" is literal text, not a NUL escape.
   TaskInput in;
-  ASSERT_EQ(parse_task_body(R"({"title":"C:\\u0000"})", BodyMode::create, in).http(), 200);
+  ASSERT_EQ(http_status(parse_task_body(R"({"title":"C:\\u0000"})", BodyMode::create, in)), 200);
   EXPECT_EQ(in.title.value, "C:\\u0000");
   // Trailing whitespace controls are trimmed before the control check.
-  ASSERT_EQ(parse_task_body(R"({"title":"\tBuy milk\n\u0085"})", BodyMode::create, in).http(), 200);
+  ASSERT_EQ(http_status(parse_task_body(R"({"title":"\tBuy milk\n\u0085"})", BodyMode::create, in)),
+            200);
   EXPECT_EQ(in.title.value, "Buy milk");
 }
 
@@ -275,7 +277,7 @@ TEST(TaskBody, FieldErrorsInEveryMode) {
       std::string body = "{\"title\":\"ok\"," + c.member + "}";
       TaskInput in;
       Status r = parse_task_body(body, mode, in);
-      ASSERT_EQ(r.http(), 422) << body << " / " << mode_name(mode);
+      ASSERT_EQ(http_status(r), 422) << body << " / " << mode_name(mode);
       ASSERT_EQ(r.errors().size(), 1u) << body;
       EXPECT_EQ(r.errors()[0].field, c.field) << body;
       if (c.message != nullptr) {
@@ -290,7 +292,7 @@ TEST(TaskBody, BoundaryLengthsAccepted) {
   std::string body = "{\"title\":\"ok\",\"description\":\"" + repeat("\xF0\x9F\x98\x80", 2000) +
                      "\",\"tags\":[\"" + repeat("\xC3\xA9", 50) + "\"]}";
   TaskInput in;
-  ASSERT_EQ(parse_task_body(body, BodyMode::create, in).http(), 200);
+  ASSERT_EQ(http_status(parse_task_body(body, BodyMode::create, in)), 200);
   EXPECT_EQ(in.tags.value->at(0).size(), 100u);
 }
 
@@ -301,7 +303,7 @@ TEST(TaskBody, EveryFailingFieldIsListed) {
   TaskInput in;
   in.title = {true, "unchanged"};
   Status r = parse_task_body(body, BodyMode::create, in);
-  ASSERT_EQ(r.http(), 422);
+  ASSERT_EQ(http_status(r), 422);
   auto errors = errors_of(r);
   const char* expected[] = {"id",     "version", "title",   "description", "completed", "priority",
                             "due_at", "tags[1]", "tags[2]", "bogus",       "user_id"};
@@ -318,7 +320,7 @@ TEST(TaskBody, TitleRequiredOnCreateAndReplaceOnly) {
   for (BodyMode mode : {BodyMode::create, BodyMode::replace}) {
     TaskInput in;
     Status r = parse_task_body("{}", mode, in);
-    ASSERT_EQ(r.http(), 422);
+    ASSERT_EQ(http_status(r), 422);
     EXPECT_EQ(errors_of(r)["title"], "is required");
     r = parse_task_body(R"({"description":"x","tags":[1]})", mode, in);
     auto errors = errors_of(r);
@@ -327,13 +329,14 @@ TEST(TaskBody, TitleRequiredOnCreateAndReplaceOnly) {
     EXPECT_EQ(errors.count("tags[0]"), 1u);
   }
   TaskInput in;
-  EXPECT_EQ(parse_task_body("{}", BodyMode::patch, in).http(), 200);
+  EXPECT_EQ(http_status(parse_task_body("{}", BodyMode::patch, in)), 200);
 }
 
 TEST(TaskBody, MergePatchSemantics) {
   TaskInput in;
-  ASSERT_EQ(parse_task_body(R"({"description":null,"due_at":null})", BodyMode::patch, in).http(),
-            200);
+  ASSERT_EQ(
+      http_status(parse_task_body(R"({"description":null,"due_at":null})", BodyMode::patch, in)),
+      200);
   EXPECT_FALSE(in.title.present);
   EXPECT_FALSE(in.completed.present);
   EXPECT_FALSE(in.priority.present);
@@ -344,7 +347,7 @@ TEST(TaskBody, MergePatchSemantics) {
   EXPECT_FALSE(in.due_at.value.has_value());
 
   TaskInput only_tags;
-  ASSERT_EQ(parse_task_body(R"({"tags":[]})", BodyMode::patch, only_tags).http(), 200);
+  ASSERT_EQ(http_status(parse_task_body(R"({"tags":[]})", BodyMode::patch, only_tags)), 200);
   EXPECT_TRUE(only_tags.tags.present);
   EXPECT_TRUE(only_tags.tags.value->empty());
   EXPECT_FALSE(only_tags.description.present);
@@ -354,13 +357,14 @@ TEST(TaskBody, MergePatchSemantics) {
     std::string body = std::string("{\"") + field + "\":null}";
     TaskInput t;
     Status r = parse_task_body(body, BodyMode::patch, t);
-    ASSERT_EQ(r.http(), 422) << field;
+    ASSERT_EQ(http_status(r), 422) << field;
     EXPECT_EQ(errors_of(r).count(field), 1u) << field;
   }
   // Replace: null for a nullable field is the same as omitting it.
   TaskInput rep;
-  ASSERT_EQ(parse_task_body(R"({"title":"t","description":null})", BodyMode::replace, rep).http(),
-            200);
+  ASSERT_EQ(
+      http_status(parse_task_body(R"({"title":"t","description":null})", BodyMode::replace, rep)),
+      200);
   EXPECT_TRUE(rep.description.present);
   EXPECT_FALSE(rep.description.value.has_value());
 }
@@ -370,13 +374,13 @@ TEST(TaskBody, AliasesSetTheirField) {
     TaskInput in;
     Status r =
         parse_task_body(R"({"title":"t","is_completed":true,"due_date":"2026-12-01"})", mode, in);
-    ASSERT_EQ(r.http(), 200) << r.message() << " / " << mode_name(mode);
+    ASSERT_EQ(http_status(r), 200) << r.message() << " / " << mode_name(mode);
     EXPECT_EQ(in.completed.value, true);
     EXPECT_EQ(in.due_at.value, "2026-12-01T00:00:00Z");
   }
   // In a merge patch an alias keeps the field's null rule: due_date null clears.
   TaskInput in;
-  ASSERT_EQ(parse_task_body(R"({"due_date":null})", BodyMode::patch, in).http(), 200);
+  ASSERT_EQ(http_status(parse_task_body(R"({"due_date":null})", BodyMode::patch, in)), 200);
   EXPECT_TRUE(in.due_at.present);
   EXPECT_FALSE(in.due_at.value.has_value());
   EXPECT_FALSE(in.completed.present);
@@ -402,7 +406,7 @@ TEST(TaskBody, BothSpellingsMustAgree) {
     for (const Case& c : cases) {
       TaskInput in;
       Status r = parse_task_body(c.body, BodyMode::create, in, dialect);
-      EXPECT_EQ(r.http(), c.ok ? 200 : 422) << c.body;
+      EXPECT_EQ(http_status(r), c.ok ? 200 : 422) << c.body;
       if (c.ok) continue;
       ASSERT_EQ(r.errors().size(), 1u) << c.body;
       bool completed = std::string(c.body).find("completed") != std::string::npos;
@@ -415,15 +419,16 @@ TEST(TaskBody, BothSpellingsMustAgree) {
 
 TEST(TaskBody, DueAcceptsADateAlone) {
   TaskInput in;
-  ASSERT_EQ(parse_task_body(R"({"title":"t","due_at":"2024-02-29"})", BodyMode::create, in).http(),
-            200);
+  ASSERT_EQ(
+      http_status(parse_task_body(R"({"title":"t","due_at":"2024-02-29"})", BodyMode::create, in)),
+      200);
   EXPECT_EQ(in.due_at.value, "2024-02-29T00:00:00Z");
   for (const char* date : {"2026-02-30", "2026-02-29", "2026-13-01", "0000-01-01", "2026-12-1",
                            "12/01/2026", "2026-12-01T", ""}) {
     for (const char* field : {"due_at", "due_date"}) {
       std::string body = std::string(R"({"title":"t",")") + field + R"(":")" + date + R"("})";
       Status r = parse_task_body(body, BodyMode::create, in);
-      ASSERT_EQ(r.http(), 422) << body;
+      ASSERT_EQ(http_status(r), 422) << body;
       EXPECT_EQ(errors_of(r).count(field), 1u) << body;
     }
   }
@@ -443,12 +448,12 @@ TEST(TaskBodyFastApi, IgnoresUnknownAndReadOnlyFields) {
     TaskInput in;
     Status r = parse_task_body("{" + extras + R"(,"title":" Buy milk ","priority":"high"})", mode,
                                in, BodyDialect::fastapi);
-    ASSERT_EQ(r.http(), 200) << r.message() << " / " << mode_name(mode);
+    ASSERT_EQ(http_status(r), 200) << r.message() << " / " << mode_name(mode);
     EXPECT_EQ(in.title.value, "Buy milk");
     EXPECT_EQ(in.priority.value, "high");
     // The strict dialect lists each of them.
     r = parse_task_body("{" + extras + R"(,"title":"t"})", mode, in, BodyDialect::strict);
-    ASSERT_EQ(r.http(), 422);
+    ASSERT_EQ(http_status(r), 422);
     auto errors = errors_of(r);
     for (const char* field : {"id", "user_id", "created_at", "updated_at", "completed_at",
                               "version", "category", "dueDate", "Title", "", "nested"}) {
@@ -464,7 +469,7 @@ TEST(TaskBodyFastApi, KnownFieldsAreValidatedExactly) {
   for (BodyMode mode : {BodyMode::create, BodyMode::replace, BodyMode::patch}) {
     TaskInput in;
     Status r = parse_task_body(body, mode, in, BodyDialect::fastapi);
-    ASSERT_EQ(r.http(), 422);
+    ASSERT_EQ(http_status(r), 422);
     auto errors = errors_of(r);
     const char* expected[] = {"title",  "description", "completed", "priority",
                               "due_at", "tags[1]",     "due_date",  "is_completed"};
@@ -475,20 +480,23 @@ TEST(TaskBodyFastApi, KnownFieldsAreValidatedExactly) {
   for (const char* bad : {R"({"title":"a","title":"b"})", R"({"title":null})",
                           R"({"priority":null})", R"({"tags":null})", R"({"completed":null})"}) {
     TaskInput in;
-    EXPECT_EQ(parse_task_body(bad, BodyMode::patch, in, BodyDialect::fastapi).http(), 422) << bad;
+    EXPECT_EQ(http_status(parse_task_body(bad, BodyMode::patch, in, BodyDialect::fastapi)), 422)
+        << bad;
   }
   TaskInput in;
-  EXPECT_EQ(parse_task_body("[]", BodyMode::patch, in, BodyDialect::fastapi).http(), 400);
-  EXPECT_EQ(parse_task_body(R"({"x":1,})", BodyMode::patch, in, BodyDialect::fastapi).http(), 400);
-  EXPECT_EQ(parse_task_body(R"({"x":"\ud800"})", BodyMode::patch, in, BodyDialect::fastapi).http(),
+  EXPECT_EQ(http_status(parse_task_body("[]", BodyMode::patch, in, BodyDialect::fastapi)), 400);
+  EXPECT_EQ(http_status(parse_task_body(R"({"x":1,})", BodyMode::patch, in, BodyDialect::fastapi)),
             400);
+  EXPECT_EQ(
+      http_status(parse_task_body(R"({"x":"\ud800"})", BodyMode::patch, in, BodyDialect::fastapi)),
+      400);
 }
 
 TEST(TaskBodyFastApi, CreateStillNeedsATitle) {
   TaskInput in;
   Status r =
       parse_task_body(R"({"id":"x","completed":true})", BodyMode::create, in, BodyDialect::fastapi);
-  ASSERT_EQ(r.http(), 422);
+  ASSERT_EQ(http_status(r), 422);
   EXPECT_EQ(errors_of(r), (std::map<std::string, std::string>{{"title", "is required"}}));
 }
 
@@ -497,9 +505,8 @@ TEST(TaskBodyFastApi, PutUpdatesOnlyTheFieldsItCarries) {
   EXPECT_EQ(put_mode(BodyDialect::fastapi), BodyMode::patch);
   // A drag-and-drop board moves a card: no title, and nothing else is reset.
   TaskInput in;
-  ASSERT_EQ(parse_task_body(R"({"completed":true,"priority":"high"})",
-                            put_mode(BodyDialect::fastapi), in, BodyDialect::fastapi)
-                .http(),
+  ASSERT_EQ(http_status(parse_task_body(R"({"completed":true,"priority":"high"})",
+                                        put_mode(BodyDialect::fastapi), in, BodyDialect::fastapi)),
             200);
   EXPECT_FALSE(in.title.present);
   EXPECT_FALSE(in.description.present);
@@ -509,17 +516,18 @@ TEST(TaskBodyFastApi, PutUpdatesOnlyTheFieldsItCarries) {
   EXPECT_EQ(in.priority.value, "high");
   // An edit form echoing the whole task back: the read-only fields are dropped.
   TaskInput echo;
-  ASSERT_EQ(parse_task_body(R"({"id":"0b6f1c9e-3b8a-4a51-9f3e-2b1a7c0d9e11","title":"New",
+  ASSERT_EQ(
+      http_status(parse_task_body(R"({"id":"0b6f1c9e-3b8a-4a51-9f3e-2b1a7c0d9e11","title":"New",
       "description":null,"completed":false,"priority":"low","due_at":null,"tags":[],
       "created_at":"2026-11-22T10:00:00.123Z","updated_at":"2026-11-22T10:00:00.123Z",
       "completed_at":null,"version":3})",
-                            put_mode(BodyDialect::fastapi), echo, BodyDialect::fastapi)
-                .http(),
-            200);
+                                  put_mode(BodyDialect::fastapi), echo, BodyDialect::fastapi)),
+      200);
   EXPECT_EQ(echo.title.value, "New");
   EXPECT_TRUE(echo.description.present);
   EXPECT_FALSE(echo.description.value.has_value());
   // The strict PUT still needs the title.
-  EXPECT_EQ(parse_task_body(R"({"completed":true})", put_mode(BodyDialect::strict), in).http(),
-            422);
+  EXPECT_EQ(
+      http_status(parse_task_body(R"({"completed":true})", put_mode(BodyDialect::strict), in)),
+      422);
 }

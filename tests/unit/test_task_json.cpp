@@ -2,7 +2,7 @@
 // timestamps (the integration test test_render_oracle compares with the SQL itself).
 #include <gtest/gtest.h>
 
-#include "task_json.h"
+#include "tasks/task_json.h"
 
 namespace {
 

@@ -6,9 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "json_strict.h"
-#include "task_input.h"
+#include "http/status_http.h"
+#include "tasks/task_input.h"
 #include "test_util.h"
+#include "util/json_strict.h"
 
 using namespace std::string_literals;
 
@@ -44,7 +45,7 @@ TEST(TaskTags, DeduplicateCaseInsensitivelyKeepingTheFirst) {
     TaskInput in;
     std::string body = std::string("{\"title\":\"t\",\"tags\":") + c.tags_json + "}";
     Status r = parse_task_body(body, BodyMode::create, in);
-    ASSERT_EQ(r.http(), 200) << body << " " << r.message();
+    ASSERT_EQ(http_status(r), 200) << body << " " << r.message();
     EXPECT_EQ(in.tags.value, c.expected) << body;
   }
 }
@@ -60,15 +61,15 @@ TEST(TaskTags, AtMostTwentyTagsAfterCollapsing) {
     return body + "]}";
   };
   TaskInput in;
-  ASSERT_EQ(parse_task_body(tags_body(20, 0), BodyMode::create, in).http(), 200);
+  ASSERT_EQ(http_status(parse_task_body(tags_body(20, 0), BodyMode::create, in)), 200);
   EXPECT_EQ(in.tags.value->size(), 20u);
 
   Status r = parse_task_body(tags_body(21, 0), BodyMode::create, in);
-  ASSERT_EQ(r.http(), 422);
+  ASSERT_EQ(http_status(r), 422);
   EXPECT_EQ(errors_of(r)["tags"], "must contain at most 20 distinct tags (got 21)");
 
   TaskInput collapsed;
-  ASSERT_EQ(parse_task_body(tags_body(20, 5), BodyMode::create, collapsed).http(), 200);
+  ASSERT_EQ(http_status(parse_task_body(tags_body(20, 5), BodyMode::create, collapsed)), 200);
   ASSERT_EQ(collapsed.tags.value->size(), 20u);
   EXPECT_EQ(collapsed.tags.value->front(), "tag0");
   EXPECT_EQ(collapsed.tags.value->back(), "tag19");
@@ -78,7 +79,7 @@ TEST(TaskTags, ErrorListIsBounded) {
   std::string body = "{\"title\":\"t\",\"tags\":[" + repeat("1,", 5000) + "1]}";
   TaskInput in;
   Status r = parse_task_body(body, BodyMode::create, in);
-  ASSERT_EQ(r.http(), 422);
+  ASSERT_EQ(http_status(r), 422);
   EXPECT_EQ(r.errors().size(), 100u);
   EXPECT_EQ(r.errors()[99].field, "tags[99]");
 }
@@ -117,7 +118,7 @@ TEST(CompleteBody, ToggleSetOrReject) {
     std::optional<bool> set = !c.set.value_or(false);  // a value the parser must overwrite
     if ((c.status != 200)) set = true;
     Status r = parse_complete_body(c.body, set);
-    EXPECT_EQ(r.http(), c.status) << c.body;
+    EXPECT_EQ(http_status(r), c.status) << c.body;
     if ((c.status == 200)) {
       EXPECT_EQ(set, c.set) << c.body;
     }
@@ -152,7 +153,7 @@ TEST(CompleteBody, FastApiIgnoresOtherMembers) {
   for (const Case& c : cases) {
     std::optional<bool> set = !c.set.value_or(false);
     Status r = parse_complete_body(c.body, set, BodyDialect::fastapi);
-    EXPECT_EQ(r.http(), c.status) << c.body;
+    EXPECT_EQ(http_status(r), c.status) << c.body;
     if ((c.status == 200)) {
       EXPECT_EQ(set, c.set) << c.body;
     }

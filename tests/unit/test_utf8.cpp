@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "test_util.h"
-#include "utf8.h"
+#include "util/utf8.h"
 
 using namespace std::string_literals;
 
