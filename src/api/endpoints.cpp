@@ -171,3 +171,17 @@ const RouteTemplate* route_templates(int& count) {
   count = static_cast<int>(templates.size());
   return templates.data();
 }
+
+// Every canonical form before any compatibility one: "/api/tasks/tasks" is the
+// task called "tasks", not the list of a user called "tasks".
+void match_route(std::string_view path, RouteMatch& out) {
+  static const RouteTable table = [] {
+    std::vector<RouteForm> forms;
+    for (const EndpointSpec& row : kEndpoints) forms.push_back({row.path, row.endpoint});
+    for (const EndpointSpec& row : kEndpoints) {
+      if (row.compat_path != nullptr) forms.push_back({row.compat_path, row.endpoint});
+    }
+    return RouteTable(forms.data(), forms.size());
+  }();
+  table.match(path, out);
+}

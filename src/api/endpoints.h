@@ -3,8 +3,8 @@
 // policy and handler — Redis's command table, cgimap's handler per endpoint. The
 // dispatcher reads every check from here, and the `Allow` header, the 405, the
 // CORS preflight and the OpenAPI test derive from the rows, so a route is
-// declared once. Path matching (and the /api/v1, /todos, `toggle` aliases that
-// fold onto these rows) is router.h's.
+// declared once. The matcher (http/router.h) reads the rows' path templates too,
+// and applies the /api/v1, /todos and `toggle` spellings to every row alike.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +41,10 @@ struct EndpointSpec {
   BodyPolicy body;
   bool documented;  // in docs/openapi.json (the ops routes are not)
 };
+
+// Matches `path` against every row's templates (http/router.h's RouteTable), into
+// `out` (its buffers reused).
+void match_route(std::string_view path, RouteMatch& out);
 
 // The row of `e`; nullptr for Endpoint::none.
 const EndpointSpec* endpoint_spec(Endpoint e);

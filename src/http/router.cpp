@@ -6,14 +6,10 @@
 
 namespace {
 
-constexpr std::string_view kApi = "/api";
+using Segments = std::array<std::string_view, RouteTable::kMaxSegments>;
 
-bool is_tasks_word(std::string_view s) {
-  return s == "tasks" || s == "todos";
-}
-
-// Splits "/a/b/c" into up to 5 segments; false on an empty segment or too many.
-bool split(std::string_view path, std::array<std::string_view, 5>& seg, int& n) {
+// Splits "/a/b/c" into segments; false on an empty segment or too many.
+bool split(std::string_view path, Segments& seg, std::size_t& n) {
   n = 0;
   if (path.empty()) return true;
   if (path.front() != '/') return false;
@@ -21,73 +17,73 @@ bool split(std::string_view path, std::array<std::string_view, 5>& seg, int& n) 
   while (true) {
     auto slash = path.find('/');
     std::string_view part = path.substr(0, slash);
-    if (part.empty() || n == static_cast<int>(seg.size())) return false;
+    if (part.empty() || n == seg.size()) return false;
     seg[n++] = part;
     if (slash == std::string_view::npos) return true;
     path.remove_prefix(slash + 1);
   }
 }
 
-// Matches [tasks|todos] [{id}] [complete|toggle] starting at seg[first].
-Endpoint match_tasks(const std::array<std::string_view, 5>& seg, int first, int n,
-                     RouteMatch& out) {
-  int rest = n - first;
-  if (rest < 1 || !is_tasks_word(seg[first])) return Endpoint::none;
-  if (rest == 1) return Endpoint::tasks;
-  out.task_id.assign(seg[first + 1]);
-  if (rest == 2) return Endpoint::task;
-  // `toggle` is the spelling of common frontends (API.md §4): the same endpoint.
-  if (rest == 3 && (seg[first + 2] == "complete" || seg[first + 2] == "toggle")) {
-    return Endpoint::task_complete;
-  }
-  return Endpoint::none;
+// API.md §4–§5: the other spellings of a template's literal segments.
+bool literal_matches(std::string_view literal, std::string_view segment) {
+  if (segment == literal) return true;
+  if (literal == "tasks") return segment == "todos";
+  if (literal == "complete") return segment == "toggle";
+  return false;
 }
 
-}  // namespace
+bool fits(const Segments& tmpl, std::size_t tn, const Segments& seg, std::size_t n,
+          RouteMatch& out) {
+  if (tn != n) return false;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (tmpl[i] == "{id}") {
+      out.task_id.assign(seg[i]);
+    } else if (tmpl[i] == "{user_id}") {
+      if (!percent_decode(seg[i], out.path_user, /*plus_is_space=*/false)) return false;
+      out.has_path_user = true;
+      out.bare = true;
+    } else if (!literal_matches(tmpl[i], seg[i])) {
+      return false;
+    }
+  }
+  return true;
+}
 
-void match_route(std::string_view path, RouteMatch& out) {
+void reset(RouteMatch& out) {
   out.endpoint = Endpoint::none;
   out.task_id.clear();
   out.path_user.clear();
   out.has_path_user = false;
   out.bare = false;
+}
 
-  // Operations endpoints, outside /api/: the nginx site exposes them to loopback only.
-  if (path == "/status" || path == "/metrics") {
-    out.endpoint = path == "/status" ? Endpoint::status : Endpoint::metrics;
-    return;
+}  // namespace
+
+RouteTable::RouteTable(const RouteForm* forms, std::size_t count) {
+  forms_.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    Compiled f;
+    f.endpoint = forms[i].endpoint;
+    if (split(forms[i].path, f.segments, f.count)) forms_.push_back(f);
   }
-  if (!path.starts_with(kApi)) return;
-  path.remove_prefix(kApi.size());
-  if (path == "/v1" || path.starts_with("/v1/")) path.remove_prefix(3);
+}
+
+void RouteTable::match(std::string_view path, RouteMatch& out) const {
+  reset(out);
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-
-  std::array<std::string_view, 5> seg;
-  int n = 0;
+  Segments seg;
+  std::size_t n = 0;
   if (!split(path, seg, n) || n == 0) return;
-
-  if (n == 1 && seg[0] == "health") {
-    out.endpoint = Endpoint::health;
-  } else if (n == 2 && seg[0] == "health" && seg[1] == "live") {
-    out.endpoint = Endpoint::health_live;
-  } else if (n == 2 && seg[0] == "health" && seg[1] == "ready") {
-    out.endpoint = Endpoint::health_ready;
-  } else if (n == 1 && seg[0] == "openapi.json") {
-    out.endpoint = Endpoint::openapi;
-  } else if (n == 1 && seg[0] == "me") {
-    out.endpoint = Endpoint::me;
-  } else if (is_tasks_word(seg[0])) {
-    out.endpoint = match_tasks(seg, 0, n, out);
-  } else if (n >= 2 && is_tasks_word(seg[1])) {
-    // /api/{user_id}/tasks...: the compatibility dialect (API.md §5).
-    out.endpoint = match_tasks(seg, 1, n, out);
-    if (out.endpoint != Endpoint::none) {
-      if (!percent_decode(seg[0], out.path_user, /*plus_is_space=*/false)) {
-        out.endpoint = Endpoint::none;
-        return;
-      }
-      out.has_path_user = true;
-      out.bare = true;
+  // /api/v1/... is /api/... (so a user called "v1" has no compatibility routes).
+  if (n >= 2 && seg[0] == "api" && seg[1] == "v1") {
+    for (std::size_t i = 1; i + 1 < n; ++i) seg[i] = seg[i + 1];
+    --n;
+  }
+  for (const Compiled& f : forms_) {
+    if (fits(f.segments, f.count, seg, n, out)) {
+      out.endpoint = f.endpoint;
+      return;
     }
+    reset(out);
   }
 }

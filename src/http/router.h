@@ -1,11 +1,14 @@
-// Path matching for every route of API.md §4 and every alias of §5, in one place.
-// Aliases are folded here into one Endpoint plus a rendering switch (`bare`), so
-// there is exactly one handler per endpoint. What each endpoint allows, needs and
-// calls is its row in endpoints.h.
+// The request's route: which endpoint, and what its path carried. The route rows
+// (api/endpoints.cpp) are the data; RouteTable below is the one matcher that
+// reads their path templates. Aliases fold onto one Endpoint plus a rendering
+// switch (`bare`), so there is exactly one handler per endpoint.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/http.h"
 
@@ -33,6 +36,31 @@ struct RouteMatch {
   bool bare = false;  // compatibility dialect: unwrapped bodies, X-Total-Count
 };
 
-// Fills `out` (reusing its buffers). Accepts /api and /api/v1 prefixes, tasks|todos,
-// and an optional {user_id} segment before them. A trailing slash is tolerated.
-void match_route(std::string_view path, RouteMatch& out);
+// One path form of a route row (api/endpoints.cpp): a template such as
+// "/api/tasks/{id}/complete". `{id}` takes any one segment (its validity is the
+// handler's: a malformed id is decided last, as a 404); `{user_id}` takes one
+// segment, percent-decoded, and makes the match a compatibility one (API.md §5).
+struct RouteForm {
+  const char* path;
+  Endpoint endpoint;
+};
+
+// The generic matcher over a table of forms, split into segments once (a worker
+// builds its table at start): the first form `path` fits fills `out` (reusing its
+// buffers); none leaves Endpoint::none. API.md §5's spellings are applied here, for
+// every form alike: an /api/v1 prefix is /api, `todos` is `tasks`, `toggle` is
+// `complete`, and a trailing slash is tolerated.
+class RouteTable {
+ public:
+  static constexpr std::size_t kMaxSegments = 6;
+  RouteTable(const RouteForm* forms, std::size_t count);
+  void match(std::string_view path, RouteMatch& out) const;
+
+ private:
+  struct Compiled {
+    std::array<std::string_view, kMaxSegments> segments;
+    std::size_t count = 0;
+    Endpoint endpoint = Endpoint::none;
+  };
+  std::vector<Compiled> forms_;
+};
