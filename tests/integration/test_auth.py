@@ -28,8 +28,8 @@ import threading
 import time
 import unittest
 
-import jwt_tools
-import stack
+import harness
+from harness import jwt_tools
 
 JSON_TYPE = "application/json; charset=utf-8"
 K1, K2, K3, R1 = "ba-key-1", "ba-key-2", "ba-key-unpublished", "rsa-key-1"
@@ -46,7 +46,7 @@ class JwksServer:
     PATH = "/api/auth/jwks"
 
     def __init__(self):
-        self.port = stack.free_port()
+        self.port = harness.free_port()
         self.doc = {"keys": []}
         self.fetches = 0
         self.delay = 0.0
@@ -121,7 +121,7 @@ KEYDIR = tempfile.mkdtemp(prefix="todo-api-auth-keys-")
 JWKS = JwksServer()
 BASE = JWKS.base_url
 KEYS = {}
-_stack_up, _stack_down = stack.module_fixtures(
+_stack_up, _stack_down = harness.module_fixtures(
     workers=1, env={"JWT_SECRET": None, "BETTER_AUTH_URL": BASE})
 
 
@@ -184,7 +184,7 @@ def sized_token(user_id, size):
         header = {"alg": "EdDSA", "typ": "JWT", "kid": K1, "pad": "h" * header_pad}
 
         def length(pad):
-            return len(jwt_tools._compact(header, dict(base, pad="p" * pad))) + 1 + sig_len
+            return len(jwt_tools.compact(header, dict(base, pad="p" * pad))) + 1 + sig_len
         guess = (size - length(0)) * 3 // 4
         for pad in range(max(guess - 8, 0), guess + 8):
             if length(pad) == size:
@@ -199,7 +199,7 @@ def sized_token(user_id, size):
 # Assertions
 
 
-class AuthCase(stack.StackTestCase):
+class AuthCase(harness.StackTestCase):
     ENV = {}  # pool environment of this class, on top of the module's
 
     @classmethod
@@ -207,7 +207,7 @@ class AuthCase(stack.StackTestCase):
         publish_standard()
         JWKS.start()
         JWKS.delay = 0.0
-        s = stack.current()
+        s = harness.current()
         s.restart_pool(env=cls.ENV)
 
     @classmethod
@@ -252,7 +252,7 @@ class AuthCase(stack.StackTestCase):
                     return e
             return None
         try:
-            return stack.wait_until(find, 3, what="log %r for request %s" % (msg, request_id))
+            return harness.wait_until(find, 3, what="log %r for request %s" % (msg, request_id))
         except TimeoutError:
             self.fail("no %r log line for request %s" % (msg, request_id))
 
@@ -359,7 +359,7 @@ class BetterAuthDefaults(AuthCase):
         self.assertAccepted(self.me(token), "ba-user-auds", token)
 
     def test_hs256_is_rejected_when_no_secret_is_configured(self):
-        token = stack.make_token(self.stack.jwt_secret, sub="ba-user-hs", iss=BASE, aud=BASE)
+        token = harness.make_token(self.stack.jwt_secret, sub="ba-user-hs", iss=BASE, aud=BASE)
         self.assertRejected(self.me(token), "HS256 token but no shared secret is configured",
                             token)
 
@@ -379,7 +379,7 @@ class BetterAuthDefaults(AuthCase):
 class HeaderHandling(AuthCase):
     @classmethod
     def setUpClass(cls):
-        cls.ENV = {"JWT_SECRET": stack.current().jwt_secret}
+        cls.ENV = {"JWT_SECRET": harness.current().jwt_secret}
         super().setUpClass()
 
     def test_no_header_is_a_plain_bearer_challenge(self):
@@ -535,10 +535,10 @@ class JwksRefresh(AuthCase):
         # fetcher has the new JWKS), and one fetch serves every worker.
         first = self.burst([ba_token(unique_user("rot-first"), kid=K2) for _ in range(24)])
         self.assertPrompt(first, (200, 401))
-        stack.wait_until(lambda: JWKS.fetch_count() >= fetches + 1, 5, what="the fetch")
+        harness.wait_until(lambda: JWKS.fetch_count() >= fetches + 1, 5, what="the fetch")
         user = unique_user("rot-after")
         token = ba_token(user, kid=K2)
-        r = stack.wait_until(lambda: (lambda r: r if r.status == 200 else None)(self.me(token)),
+        r = harness.wait_until(lambda: (lambda r: r if r.status == 200 else None)(self.me(token)),
                              3, interval=0.1, what="the new key in every worker")
         self.assertAccepted(r, user, token)
         after = self.burst([ba_token(unique_user("rot-all"), kid=K2) for _ in range(12)])
@@ -572,7 +572,7 @@ class JwksRefresh(AuthCase):
         trigger, seconds = self.timed_me(trigger_token)
         self.assertRejected(trigger, 'unknown kid "%s"' % K3)
         self.assertLess(seconds, PROMPT)
-        stack.wait_until(JWKS.fetching, 3, what="the fetcher to be waiting on the server")
+        harness.wait_until(JWKS.fetching, 3, what="the fetcher to be waiting on the server")
 
         timed = self.burst(tokens)
         self.assertTrue(JWKS.fetching(), "the fetch ended before the requests: not proven")
@@ -580,7 +580,7 @@ class JwksRefresh(AuthCase):
             self.assertEqual(r.status, status, r)
             self.assertLess(seconds, PROMPT, r)
         # The fetch times out; the cached keys keep working.
-        stack.wait_until(lambda: self.count_log("JWKS fetch failed") > failures, 6,
+        harness.wait_until(lambda: self.count_log("JWKS fetch failed") > failures, 6,
                          what="the timed-out fetch in the log")
         user = unique_user("slow-after")
         self.assertAccepted(self.me(ba_token(user)), user)
@@ -590,8 +590,8 @@ class JwksRefresh(AuthCase):
         fetches, reloads = JWKS.fetch_count(), self.count_log("reload complete")
         JWKS.publish([KEYS[K1].jwk(kid=K1), KEYS[K2].jwk(kid=K2)])
         os.kill(self.stack.pool_proc.pid, signal.SIGHUP)
-        stack.wait_until(lambda: JWKS.fetch_count() == fetches + 1, 5, what="the reload's fetch")
-        stack.wait_until(lambda: self.count_log("reload complete") > reloads, 10,
+        harness.wait_until(lambda: JWKS.fetch_count() == fetches + 1, 5, what="the reload's fetch")
+        harness.wait_until(lambda: self.count_log("reload complete") > reloads, 10,
                          what="the reload")
         user = unique_user("hup-k2")
         self.assertAccepted(self.me(ba_token(user, kid=K2)), user)  # no unknown kid needed
@@ -619,7 +619,7 @@ class JwksRefresh(AuthCase):
         JWKS.stop()
         user = unique_user("down-now")
         self.assertAccepted(self.me(ba_token(user)), user)
-        stack.wait_until(lambda: self.count_log("JWKS fetch failed") > failures, 6,
+        harness.wait_until(lambda: self.count_log("JWKS fetch failed") > failures, 6,
                          what="a failed JWKS refresh in the log")
         user = unique_user("down-later")
         token = ba_token(user)
@@ -632,7 +632,7 @@ class JwksRefresh(AuthCase):
         JWKS.start()
         user = unique_user("down-rotated")
         token = ba_token(user, kid=K2)
-        r = stack.wait_until(lambda: (lambda r: r if r.status == 200 else None)(self.me(token)),
+        r = harness.wait_until(lambda: (lambda r: r if r.status == 200 else None)(self.me(token)),
                              6, interval=0.2, what="the rotated key after the TTL")
         self.assertAccepted(r, user, token)
         old = ba_token(unique_user("down-k1"))
@@ -644,7 +644,7 @@ class ColdStart(AuthCase):
         JWKS.stop()
         failures = self.count_log("JWKS fetch failed")
         self.stack.restart_pool()
-        stack.wait_until(lambda: self.count_log("JWKS fetch failed") > failures, 3,
+        harness.wait_until(lambda: self.count_log("JWKS fetch failed") > failures, 3,
                          what="the fetcher's failed JWKS load in the log")
         token = ba_token(unique_user("cold"))
         r = self.me(token)
@@ -669,7 +669,7 @@ class ColdStart(AuthCase):
         def loaded():
             r = self.me(token)
             return r if r.json.get("detail") != body["detail"] else None
-        r = stack.wait_until(loaded, 10, interval=0.5, what="the JWKS to be loaded again")
+        r = harness.wait_until(loaded, 10, interval=0.5, what="the JWKS to be loaded again")
         self.assertAccepted(r, user, token)
 
     def test_check_config_names_an_unreachable_jwks(self):
@@ -688,7 +688,7 @@ class ColdStart(AuthCase):
         self.assertIn("configuration OK", r.stdout)
 
 
-class PlainHttpKeys(stack.StackTestCase):
+class PlainHttpKeys(harness.StackTestCase):
     """Keys over plain http only to loopback: `serve` and `check-config` refuse a JWKS
     or Better Auth URL on http to another host, naming the variable."""
 
