@@ -36,7 +36,7 @@ package's names below, or a helper module such as harness.taskapi):
   web        responses, the HTTPS client (StackClient), curl, the nginx site, RequestStream
   stack      Stack itself
   fixtures   module_fixtures, current, StackTestCase
-  taskapi, listapi   helpers of the task and list test modules
+  taskapi, listapi, authapi   helpers of the task, list and auth test modules
 """
 
 from .common import (APP_ROLE, BIN, CACHE_DIR, DB_NAME, INITDB_EXTRA, OWNER_ROLE, ROOT,
