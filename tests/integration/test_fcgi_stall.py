@@ -8,7 +8,6 @@ still answered, and the worker is the same process (dropped, not crashed).
 
 import socket
 import struct
-import threading
 import time
 import unittest
 

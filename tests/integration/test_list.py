@@ -10,8 +10,6 @@ paging walks whole lists, and the compatibility route must agree with the wrappe
 """
 
 import datetime
-import http.client
-import secrets
 import unittest
 import urllib.parse
 

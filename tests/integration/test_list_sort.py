@@ -4,8 +4,6 @@ API.md §4/§5, against a real PostgreSQL. Timestamps are set through psql so ti
 """
 
 import datetime
-import http.client
-import secrets
 import unittest
 import urllib.parse
 

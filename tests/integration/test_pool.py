@@ -8,7 +8,6 @@ client that stalls mid-request. Plus the HTTP edges nginx and the worker share:
 
 import json
 import os
-import re
 import signal
 import threading
 import time
