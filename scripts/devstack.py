@@ -3,7 +3,7 @@
 
 PostgreSQL under <repo>/.run/ (created once, kept across runs), migrations, the pool
 and nginx on https://localhost:8443 (HTTP redirect on 8080), all from the same code
-the integration tests use (tests/integration/stack.py) and the shipped nginx site.
+the integration tests use (tests/integration/harness/) and the shipped nginx site.
 Prints a token and curl lines, then waits; Ctrl-C or SIGTERM stops everything.
 
     scripts/devstack.py run [--workers N] [--https-port P] [--http-port P]
@@ -22,7 +22,7 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
-import stack  # noqa: E402
+import harness  # noqa: E402
 
 RUN_DIR = os.path.join(ROOT, ".run")
 PG_PORT = 54329  # names the unix socket only; PostgreSQL listens on no TCP port
@@ -36,7 +36,7 @@ def check_reachable_by_postgres(path):
     """As root, PostgreSQL runs as `postgres`, which must be able to reach .run/."""
     if os.geteuid() != 0:
         return
-    user = stack.pg_user()
+    user = harness.pg_user()
     r = subprocess.run(["test", "-x", path], user=user.pw_uid, group=user.pw_gid,
                        extra_groups=[])
     if r.returncode != 0:
@@ -75,12 +75,14 @@ or {binary} status --file {run}/status
 
 Ctrl-C stops everything.
 """.format(base=base, http=s.http_port, cert=s.cert, workers=s.workers, pid=s.pool_pid,
-           run=s.dir, owner_dsn=shlex.quote(s.database_url(stack.OWNER_ROLE)),
-           token=token, auth=auth, body=body, binary=shlex.quote(os.path.relpath(stack.BIN, ROOT) if hasattr(stack, 'BIN') else 'build/todo-api')), flush=True)
+           run=s.dir, owner_dsn=shlex.quote(s.database_url(harness.OWNER_ROLE)),
+           token=token, auth=auth, body=body,
+           binary=shlex.quote(os.path.relpath(harness.BIN, ROOT) if hasattr(harness, 'BIN')
+                              else 'build/todo-api')), flush=True)
 
 
 def run(args):
-    if not os.path.exists(stack.BIN):
+    if not os.path.exists(harness.BIN):
         sys.exit("devstack: build/todo-api is missing: run `make run` (it builds first)")
     # SIGINT may arrive ignored (a background job of a non-interactive shell).
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -88,7 +90,7 @@ def run(args):
     signal.signal(signal.SIGHUP, _interrupt)
     os.makedirs(RUN_DIR, exist_ok=True)
     check_reachable_by_postgres(RUN_DIR)
-    s = stack.Stack(base_dir=RUN_DIR, workers=args.workers, https_port=args.https_port,
+    s = harness.Stack(base_dir=RUN_DIR, workers=args.workers, https_port=args.https_port,
                     http_port=args.http_port, pg_port=PG_PORT, rate_limit=None,
                     shutdown_timeout=10, env={"LOG_FORMAT": "text"})
     try:
@@ -124,7 +126,7 @@ def reset(_args):
     if os.path.exists(pid_file):
         with open(pid_file) as f:
             pid = f.readline().strip()
-        if pid.isdigit() and stack.alive(int(pid)):
+        if pid.isdigit() and harness.alive(int(pid)):
             sys.exit("devstack: the dev stack is running (postgres pid %s): stop it first" % pid)
     shutil.rmtree(RUN_DIR, ignore_errors=True)
     print("devstack: removed %s" % RUN_DIR)

@@ -11,13 +11,13 @@
 
 import unittest
 
-import stack
-from taskapi import ApiTestCase, MISSING_ID, quote
+import harness
+from harness.taskapi import ApiTestCase, MISSING_ID, quote
 
 ORIGIN = "https://app.example"
 OTHER_ORIGIN = "https://other.example"
 MAX_BODY = 16384  # below nginx's 64 KiB: the worker's 413 is the one ordered after 403
-setUpModule, tearDownModule = stack.module_fixtures(
+setUpModule, tearDownModule = harness.module_fixtures(
     workers=2, env={"CORS_ORIGINS": ORIGIN + "," + OTHER_ORIGIN, "MAX_BODY_BYTES": str(MAX_BODY)})
 
 EXPOSED = {"ETag", "Location", "X-Request-Id", "X-Total-Count"}

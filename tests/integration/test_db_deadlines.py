@@ -19,7 +19,7 @@ import threading
 import time
 import unittest
 
-import stack
+import harness
 
 WORKERS = 2
 TIMEOUT_MS = 1500
@@ -27,7 +27,7 @@ REQUEST_BAR = TIMEOUT_MS / 1000 + 1.0  # DB_STATEMENT_TIMEOUT_MS + 1 s
 HEALTH_BAR = 1.0
 RECOVERY_BAR = 2.0
 
-setUpModule, tearDownModule = stack.module_fixtures(
+setUpModule, tearDownModule = harness.module_fixtures(
     workers=WORKERS, env={"DB_STATEMENT_TIMEOUT_MS": str(TIMEOUT_MS)})
 
 
@@ -106,7 +106,7 @@ class BlackholeProxy:
 def postgres_pids(s):
     """The postmaster and every process it started."""
     root = s.pg.proc.pid
-    return [root] + sorted(stack.descendants(root))
+    return [root] + sorted(harness.descendants(root))
 
 
 def signal_all(pids, sig):
@@ -167,7 +167,7 @@ class Creator:
             self.thread.join(15)
 
 
-class DeadlineTestCase(stack.StackTestCase):
+class DeadlineTestCase(harness.StackTestCase):
     on_first_probe = None
 
     def setUp(self):
@@ -277,7 +277,7 @@ class DeadlineTestCase(stack.StackTestCase):
         self.assertEqual(set(created) - stored, set(), "acknowledged tasks lost")
 
     def report(self, what, outage, back, creator):
-        stack._log("%s: on a live connection health %.2f s, create %.2f s; "
+        harness.log("%s: on a live connection health %.2f s, create %.2f s; "
                    "worst health %.2f s, list %.2f s, create %.2f s (bars %.1f / %.1f s); "
                    "back after health %.2f s, list %.2f s, create %.2f s (bar %.1f s); "
                    "creator: %d acknowledged, statuses %s" % (
@@ -316,8 +316,8 @@ class BlackholedDatabase(DeadlineTestCase):
         super().setUp()
         sock = os.path.join(self.stack.pg.sockdir, ".s.PGSQL.%d" % self.stack.pg.port)
         self.proxy = BlackholeProxy(sock)
-        url = "host=127.0.0.1 port=%d dbname=%s user=%s" % (self.proxy.port, stack.DB_NAME,
-                                                          stack.APP_ROLE)
+        url = "host=127.0.0.1 port=%d dbname=%s user=%s" % (self.proxy.port, harness.DB_NAME,
+                                                          harness.APP_ROLE)
         self.stack.restart_pool(env={"DATABASE_URL": url})
 
     def tearDown(self):
@@ -374,12 +374,12 @@ class DatabaseErrorLog(DeadlineTestCase):
             self.stack.psql("ALTER TABLE todo.tasks DROP CONSTRAINT zz_test_no_marker")
         self.assertEqual(r.status, 422, r)
         rid = r.headers.get("X-Request-Id")
-        line = stack.wait_until(
-            lambda: next((l for l in stack.tail(self.stack.logs["pool"], 200).splitlines()
+        line = harness.wait_until(
+            lambda: next((l for l in harness.tail(self.stack.logs["pool"], 200).splitlines()
                           if rid in l), None), 3, what="the log line of the request")
         self.assertIn("23514", line)
         self.assertIn("zz_test_no_marker", line)
-        log = stack.tail(self.stack.logs["pool"], 100000)
+        log = harness.tail(self.stack.logs["pool"], 100000)
         self.assertNotIn(marker, log)
         self.assertNotIn("Failing row", log)
 

@@ -16,10 +16,10 @@ import tempfile
 import time
 import unittest
 
-import stack
+import harness
 
-ROOT = stack.ROOT
-DIST = os.path.join(os.path.dirname(os.path.abspath(stack.BIN)), "deb")
+ROOT = harness.ROOT
+DIST = os.path.join(os.path.dirname(os.path.abspath(harness.BIN)), "deb")
 
 # The libraries the binary links (CMakeLists.txt): their packages must appear in
 # Depends, computed by dpkg-shlibdeps with a minimum version.
@@ -97,7 +97,7 @@ class DebianPackage(unittest.TestCase):
     def test_version_is_the_changelog_s_and_the_binary_s(self):
         self.assertTrue(os.path.exists(self.deb), os.listdir(DIST))
         self.assertEqual(self.field("Version"), self.version)
-        built = run([stack.BIN, "--version"]).stdout.strip()
+        built = run([harness.BIN, "--version"]).stdout.strip()
         self.assertEqual(built, "todo-api %s" % self.version)
 
     def test_depends_are_computed_from_the_linked_libraries(self):

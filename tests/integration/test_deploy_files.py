@@ -1,7 +1,7 @@
 """The files that ship for deployment: systemd units, nginx site, .env.example.
 
 No stack is started: these run the real tools (systemd-analyze, nginx -t) on the
-files as shipped (or rendered for the test machine by stack.py, for nginx)."""
+files as shipped (or rendered for the test machine by the harness, for nginx)."""
 
 import os
 import re
@@ -10,9 +10,9 @@ import subprocess
 import tempfile
 import unittest
 
-import stack
+import harness
 
-ROOT = stack.ROOT
+ROOT = harness.ROOT
 SERVICE = os.path.join(ROOT, "systemd", "todo-api.service")
 SOCKET = os.path.join(ROOT, "systemd", "todo-api.socket")
 
@@ -64,7 +64,7 @@ class SystemdUnits(unittest.TestCase):
         shipped = "ExecStart=/usr/bin/todo-api serve"
         assert service.count(shipped) == 1, "ExecStart line changed: update this test"
         with open(os.path.join(cls.tmp, "todo-api.service"), "w") as f:
-            f.write(service.replace(shipped, "ExecStart=%s serve" % stack.BIN))
+            f.write(service.replace(shipped, "ExecStart=%s serve" % harness.BIN))
         shutil.copy(SOCKET, os.path.join(cls.tmp, "todo-api.socket"))
         # verify runs `man` on every Documentation= page: ours as installed.
         os.makedirs(os.path.join(cls.tmp, "man", "man1"))
@@ -114,13 +114,13 @@ class SystemdUnits(unittest.TestCase):
         self.assertEqual(s["SocketMode"], ["0660"])
         self.assertEqual(s["SocketGroup"], ["www-data"])
         self.assertEqual(config_default("fcgi_socket"), '"%s"' % path)
-        self.assertIn("server unix:%s;" % path, read(stack.SITE_FILE))
+        self.assertIn("server unix:%s;" % path, read(harness.SITE_FILE))
 
 
 class NginxSite(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.stack = stack.Stack(postgres=False, pool=False, nginx=False)
+        cls.stack = harness.Stack(postgres=False, pool=False, nginx=False)
         cls.stack.dir = tempfile.mkdtemp(prefix="todo-api-nginx-")
 
     @classmethod
@@ -136,17 +136,17 @@ class NginxSite(unittest.TestCase):
         self.assertNotIn("[emerg]", r.stderr)
 
     def test_rendering_fails_loudly_when_the_site_drifts(self):
-        text = read(stack.SITE_FILE).replace("listen 443 ssl http2;", "listen 443 ssl;")
+        text = read(harness.SITE_FILE).replace("listen 443 ssl http2;", "listen 443 ssl;")
         with self.assertRaises(ValueError):
-            stack.render_site(text, 1, 2, "/x.sock", "/c", "/k", "/a")
+            harness.render_site(text, 1, 2, "/x.sock", "/c", "/k", "/a")
 
     def test_body_limit_matches_max_body_bytes(self):
-        m = re.search(r"^\s*client_max_body_size (\d+)k;", read(stack.SITE_FILE), re.M)
+        m = re.search(r"^\s*client_max_body_size (\d+)k;", read(harness.SITE_FILE), re.M)
         self.assertIsNotNone(m)
         self.assertEqual(int(m.group(1)) * 1024, int(config_default("max_body_bytes")))
 
     def test_keep_conn_is_off_and_no_upstream_keepalive(self):
-        site = read(stack.SITE_FILE)
+        site = read(harness.SITE_FILE)
         self.assertRegex(site, r"(?m)^\s*fastcgi_keep_conn off;")
         self.assertNotRegex(site, r"(?m)^\s*keepalive \d+;")
         self.assertRegex(site, r"(?m)^\s*fastcgi_param REQUEST_ID \$request_id;")

@@ -11,10 +11,10 @@
 import secrets
 import unittest
 
-import stack
-from taskapi import ApiTestCase, MISSING_ID, quote, sql_literal
+import harness
+from harness.taskapi import ApiTestCase, MISSING_ID, quote, sql_literal
 
-setUpModule, tearDownModule = stack.module_fixtures(workers=2)
+setUpModule, tearDownModule = harness.module_fixtures(workers=2)
 
 READ_ONLY = {"id": MISSING_ID, "user_id": "someone-else", "created_at": "2020-01-01T00:00:00Z",
              "updated_at": "2020-01-01T00:00:00Z", "completed_at": None, "version": 99}

@@ -8,11 +8,10 @@ still answered, and the worker is the same process (dropped, not crashed).
 
 import socket
 import struct
-import threading
 import time
 import unittest
 
-import stack
+import harness
 
 STALL_LIMIT = 3.0  # the worker's documented limit (src/worker.cpp, kStalledPeerMs)
 # A peer dropped inside FCGX_Accept_r is closed by libfcgi with its lingering close
@@ -20,7 +19,7 @@ STALL_LIMIT = 3.0  # the worker's documented limit (src/worker.cpp, kStalledPeer
 LINGER = 2.0
 SLACK = 1.5
 
-setUpModule, tearDownModule = stack.module_fixtures(workers=1)
+setUpModule, tearDownModule = harness.module_fixtures(workers=1)
 
 FCGI_BEGIN_REQUEST, FCGI_PARAMS, FCGI_STDIN = 1, 4, 5
 
@@ -62,7 +61,7 @@ STALLS = {
 }
 
 
-class StalledPeer(stack.StackTestCase):
+class StalledPeer(harness.StackTestCase):
     def stall(self, data):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.connect(self.stack.fcgi_socket)
@@ -93,7 +92,7 @@ class StalledPeer(stack.StackTestCase):
         finally:
             sock.close()
         self.assertEqual(self.stack.worker_pids(), worker, "the worker was replaced")
-        stack._log("stalled peer (%s): request behind it answered after %.2f s"
+        harness.log("stalled peer (%s): request behind it answered after %.2f s"
                    % (name, elapsed))
 
     def test_peer_that_sends_nothing(self):

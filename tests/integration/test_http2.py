@@ -6,16 +6,16 @@ import json
 import time
 import unittest
 
-import stack
+import harness
 
-setUpModule, tearDownModule = stack.module_fixtures(workers=2)
+setUpModule, tearDownModule = harness.module_fixtures(workers=2)
 
 JSON_TYPE = "application/json; charset=utf-8"
 
 
-class Http2Api(stack.StackTestCase):
+class Http2Api(harness.StackTestCase):
     def h2(self, method, path, **kw):
-        r = stack.curl(self.stack, method, path, **kw)
+        r = harness.curl(self.stack, method, path, **kw)
         self.assertEqual(r.http_version, "2", r)
         self.assertEqual(r.exit_code, 0, r)
         self.assertEqual(r.headers.get("Server"), "nginx", r.headers)

@@ -8,10 +8,10 @@ tasks are then compared with a snapshot (API JSON, ETag, every stored column).
 
 import unittest
 
-import stack
-from taskapi import ApiTestCase, quote, sql_literal
+import harness
+from harness.taskapi import ApiTestCase, quote, sql_literal
 
-setUpModule, tearDownModule = stack.module_fixtures(workers=2)
+setUpModule, tearDownModule = harness.module_fixtures(workers=2)
 
 # Every way of naming the task collection on paths that are the caller's own.
 def own_bases(sub):

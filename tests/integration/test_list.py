@@ -10,16 +10,15 @@ paging walks whole lists, and the compatibility route must agree with the wrappe
 """
 
 import datetime
-import http.client
-import secrets
 import unittest
 import urllib.parse
 
-import stack
+import harness
 
-from listapi import *  # noqa: F401,F403
+from harness.listapi import (JSON_TYPE, SORT_KEYS, ListTestCase, new_sub, parse_param_ts,
+                             parse_ts, sql_str)
 
-setUpModule, tearDownModule = stack.module_fixtures(workers=2)
+setUpModule, tearDownModule = harness.module_fixtures(workers=2)
 
 
 # The seeded tasks. Each carries a key for the assertions; `B` (the other user)
@@ -295,7 +294,7 @@ class Totals(ListTestCase):
         _, meta = self.list(other, "completed=true")
         self.assertEqual(meta["total"], 5)
         # And the counters equal the rows.
-        out = stack.current().psql(
+        out = harness.current().psql(
             "SELECT u.task_count, u.completed_count, count(t.*), count(t.*) FILTER "
             "(WHERE t.completed) FROM todo.users u LEFT JOIN todo.tasks t ON t.user_id = u.id "
             "WHERE u.id IN (%s, %s) GROUP BY u.id ORDER BY u.id" % (sql_str(sub), sql_str(other)))

@@ -22,9 +22,9 @@ import subprocess
 import time
 import unittest
 
-import stack
+import harness
 
-setUpModule, tearDownModule = stack.module_fixtures(workers=2)
+setUpModule, tearDownModule = harness.module_fixtures(workers=2)
 
 BIG, SMALL = "scale-big", "scale-small"
 BIG_N, SMALL_N, OTHERS, OTHER_N = 100000, 50, 60, 50
@@ -67,7 +67,7 @@ select {user}, 'Task ' || i || case when i % 1000 = 0 then ' needle' else '' end
 
 def print_statements_binary():
     """build/tests/print_statements, next to the todo-api binary under test."""
-    build = os.path.dirname(os.path.abspath(stack.BIN))
+    build = os.path.dirname(os.path.abspath(harness.BIN))
     path = os.path.join(build, "tests", "print_statements")
     if not os.access(path, os.X_OK):
         raise RuntimeError("%s not found: build the print_statements target" % path)
@@ -92,14 +92,14 @@ def describe(node):
     return text
 
 
-class Scale(stack.StackTestCase):
+class Scale(harness.StackTestCase):
     @classmethod
     def setUpClass(cls):
-        s = stack.current()
+        s = harness.current()
         t0 = time.monotonic()
         s.psql(seed_sql(), timeout=300)
         cls.seed_seconds = time.monotonic() - t0
-        stack._log("seeded %d tasks in %.1f s" % (BIG_N + SMALL_N + OTHERS * OTHER_N,
+        harness.log("seeded %d tasks in %.1f s" % (BIG_N + SMALL_N + OTHERS * OTHER_N,
                                                   cls.seed_seconds))
         cls.prepares = subprocess.run([print_statements_binary()], check=True,
                                       capture_output=True, text=True).stdout

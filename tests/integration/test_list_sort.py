@@ -4,16 +4,14 @@ API.md §4/§5, against a real PostgreSQL. Timestamps are set through psql so ti
 """
 
 import datetime
-import http.client
-import secrets
 import unittest
 import urllib.parse
 
-import stack
+import harness
 
-from listapi import *  # noqa: F401,F403
+from harness.listapi import PRIORITY_RANK, SORT_KEYS, ListTestCase, new_sub, parse_ts, sql_str
 
-setUpModule, tearDownModule = stack.module_fixtures(workers=2)
+setUpModule, tearDownModule = harness.module_fixtures(workers=2)
 
 
 class Sorting(ListTestCase):
@@ -44,7 +42,7 @@ class Sorting(ListTestCase):
                 sql_str(tid), sql_str(c.isoformat()), sql_str(u.isoformat()),
                 sql_str(d.isoformat()) if d else "NULL", sql_str(p), sql_str(t))
             for tid, c, u, d, p, t in rows)
-        stack.current().psql(
+        harness.current().psql(
             "UPDATE todo.tasks t SET created_at = v.c, updated_at = v.u, due_at = v.d,"
             " priority = v.p::todo.task_priority, title = v.t"
             " FROM (VALUES %s) v(id, c, u, d, p, t)"

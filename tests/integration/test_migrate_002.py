@@ -8,12 +8,12 @@ import subprocess
 import tempfile
 import unittest
 
-import stack
+import harness
 from test_sql_checks import print_statements
 
-setUpModule, tearDownModule = stack.module_fixtures(pool=False, nginx=False, migrate=False)
+setUpModule, tearDownModule = harness.module_fixtures(pool=False, nginx=False, migrate=False)
 
-SQL_DIR = os.path.join(stack.ROOT, "sql")
+SQL_DIR = os.path.join(harness.ROOT, "sql")
 
 SEED = """
 insert into todo.users (id, email) values ('m-a', 'a@example.com'), ('m-b', null);
@@ -28,10 +28,10 @@ SNAPSHOT = ("select md5(string_agg(t::text, '|' order by t.user_id, t.id)) from 
             " order by u.id) from todo.users u;")
 
 
-class Migrate002(stack.StackTestCase):
+class Migrate002(harness.StackTestCase):
     def migrate(self, sql_dir):
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
-               "DATABASE_URL": self.stack.database_url(stack.OWNER_ROLE)}
+               "DATABASE_URL": self.stack.database_url(harness.OWNER_ROLE)}
         r = subprocess.run([self.stack.binary, "migrate", "--dir", sql_dir], env=env,
                            capture_output=True, text=True, timeout=120)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
@@ -43,7 +43,7 @@ class Migrate002(stack.StackTestCase):
             self.migrate(only_001)
         finally:
             shutil.rmtree(only_001)
-        self.stack.psql(SEED, user=stack.OWNER_ROLE)
+        self.stack.psql(SEED, user=harness.OWNER_ROLE)
         before = self.stack.psql(SNAPSHOT)
         self.assertIn("m-a:40:13,m-b:40:13", before)  # 001's trigger counted the seed
         self.migrate(SQL_DIR)
@@ -57,9 +57,9 @@ class Migrate002(stack.StackTestCase):
             "execute task_create('m-a', null, 'new', null, 'true', 'low', null, '{}', 0);\n"
             "execute task_create('m-b', null, 'over', null, 'false', 'low', null, '{}', 40);\n"
             "select 'counts=' || string_agg(id || ':' || task_count || ':' || completed_count,"
-            " ',' order by id) from todo.users;\n", user=stack.APP_ROLE)
+            " ',' order by id) from todo.users;\n", user=harness.APP_ROLE)
         self.assertIn("counts=m-a:41:14,m-b:40:13", out)
-        self.stack.psql("select todo.recount_tasks(id) from todo.users", user=stack.OWNER_ROLE)
+        self.stack.psql("select todo.recount_tasks(id) from todo.users", user=harness.OWNER_ROLE)
         self.assertIn("m-a:41:14,m-b:40:13", self.stack.psql(SNAPSHOT))
 
 

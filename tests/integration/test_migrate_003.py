@@ -12,13 +12,13 @@ import tempfile
 import time
 import unittest
 
-import stack
+import harness
 from test_migrate_002 import SEED, SNAPSHOT
 from test_sql_checks import print_statements
 
-setUpModule, tearDownModule = stack.module_fixtures(pool=False, nginx=False, migrate=False)
+setUpModule, tearDownModule = harness.module_fixtures(pool=False, nginx=False, migrate=False)
 
-SQL_DIR = os.path.join(stack.ROOT, "sql")
+SQL_DIR = os.path.join(harness.ROOT, "sql")
 KEPT = ["tasks_created", "tasks_due", "tasks_pkey", "tasks_search", "tasks_tags"]
 
 # 001's tag functions, kept here as the oracle for 003's PL/pgSQL ones.
@@ -55,10 +55,10 @@ select 'diff=' || count(*) filter (where oracle001.tags_valid(a) is distinct fro
 """
 
 
-class Migrate003(stack.StackTestCase):
+class Migrate003(harness.StackTestCase):
     def migrate(self, sql_dir, ok=True):
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
-               "DATABASE_URL": self.stack.database_url(stack.OWNER_ROLE)}
+               "DATABASE_URL": self.stack.database_url(harness.OWNER_ROLE)}
         r = subprocess.run([self.stack.binary, "migrate", "--dir", sql_dir], env=env,
                            capture_output=True, text=True, timeout=120)
         self.assertEqual(r.returncode == 0, ok, r.stdout + r.stderr)
@@ -80,7 +80,7 @@ class Migrate003(stack.StackTestCase):
             shutil.rmtree(before_003)
         # Since 002 only the create statement counts: a direct insert recounts.
         self.stack.psql(SEED + "select todo.recount_tasks(id) from todo.users;",
-                        user=stack.OWNER_ROLE)
+                        user=harness.OWNER_ROLE)
         before = self.stack.psql(SNAPSHOT)
         self.assertIn("m-a:40:13,m-b:40:13", before)
         self.assertEqual(len(self.indexes().split(",")), 10)
@@ -90,7 +90,7 @@ class Migrate003(stack.StackTestCase):
         self.assertIn("fillfactor=90", self.stack.psql(
             "select reloptions from pg_class where oid = 'todo.tasks'::regclass"))
         # Same results as 001's functions, and the tags index agrees with them.
-        out = self.stack.psql(OLD_FUNCTIONS + EDGE_TAGS, user=stack.OWNER_ROLE)
+        out = self.stack.psql(OLD_FUNCTIONS + EDGE_TAGS, user=harness.OWNER_ROLE)
         self.assertIn("diff=0,0 valid=10/25", out)
         self.assertEqual(self.stack.psql(
             "set enable_seqscan = off; select count(*) from todo.tasks"
@@ -99,7 +99,7 @@ class Migrate003(stack.StackTestCase):
         # A no-transaction file runs again from its first statement after an
         # interruption: forget 003 and apply it a second time.
         self.stack.psql("delete from public.schema_migrations where version = 3",
-                        user=stack.OWNER_ROLE)
+                        user=harness.OWNER_ROLE)
         self.assertIn("applied 003_writes_touch_less.sql", self.migrate(SQL_DIR))
         self.assertEqual(self.indexes(), ",".join("todo." + i for i in KEPT))
         self.assertEqual(self.stack.psql(SNAPSHOT), before)
@@ -110,7 +110,7 @@ class Migrate003(stack.StackTestCase):
                               " order by id limit 20").split()
         toggles = "".join("execute task_complete('m-a', '%s', null, null);\n" % i
                           for _ in range(10) for i in ids)
-        self.stack.psql(print_statements() + toggles, user=stack.APP_ROLE)
+        self.stack.psql(print_statements() + toggles, user=harness.APP_ROLE)
         time.sleep(1.5)  # the statistics of a session are flushed when it ends
         upd, hot = self.stack.psql(
             "select n_tup_upd, n_tup_hot_upd from pg_stat_user_tables"

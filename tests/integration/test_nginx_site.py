@@ -15,15 +15,15 @@ import subprocess
 import time
 import unittest
 
-import stack
+import harness
 
-setUpModule, tearDownModule = stack.module_fixtures(postgres=False, pool=False,
+setUpModule, tearDownModule = harness.module_fixtures(postgres=False, pool=False,
                                                     rate_limit=("2r/s", 3))
 
 JSON_TYPE = "application/json; charset=utf-8"
 
 
-class SiteCase(stack.StackTestCase):
+class SiteCase(harness.StackTestCase):
     def assertJsonError(self, r, status, code):
         self.assertEqual(r.status, status, r)
         self.assertEqual(r.headers.get("Content-Type"), JSON_TYPE, r)
@@ -87,7 +87,7 @@ class NginxSite(SiteCase):
 
     def test_uri_too_long_is_414_json_over_http_1_1(self):
         self.wait_for_rate_token()
-        r = stack.curl(self.stack, "GET", "/api/" + noise(17000), http2=False)
+        r = harness.curl(self.stack, "GET", "/api/" + noise(17000), http2=False)
         self.assertEqual(r.http_version, "1.1", r)
         self.assertJsonError(r, 414, "bad_request")
 
@@ -141,7 +141,7 @@ class Http2(SiteCase):
     """nginx's own answers over HTTP/2 are the same JSON as over HTTP/1.1."""
 
     def h2(self, method, path, **kw):
-        r = stack.curl(self.stack, method, path, **kw)
+        r = harness.curl(self.stack, method, path, **kw)
         self.assertEqual(r.http_version, "2", r)
         return r
 
@@ -154,7 +154,7 @@ class Http2(SiteCase):
         self.assertJsonError(r, 413, "payload_too_large")
         no_version(self, r)
         self.wait_for_rate_token()
-        r = stack.curl(self.stack, "POST", "/api/tasks", body=b"x" * (64 * 1024 + 1),
+        r = harness.curl(self.stack, "POST", "/api/tasks", body=b"x" * (64 * 1024 + 1),
                        headers={"Content-Type": "application/json"}, http2=False)
         self.assertJsonError(r, 413, "payload_too_large")
 
@@ -201,7 +201,7 @@ class Http2(SiteCase):
         self.wait_for_rate_token()
         for kw in ({"path": "/api/" + noise(30000)},
                    {"path": "/api/health", "headers": {"X-Big": noise(30000)}}):
-            r = stack.curl(self.stack, "GET", kw["path"], headers=kw.get("headers"))
+            r = harness.curl(self.stack, "GET", kw["path"], headers=kw.get("headers"))
             self.assertNotEqual(r.exit_code, 0, r)
             self.assertEqual(r.status, 0, r)
             self.assertEqual(r.body, b"", r)
@@ -238,7 +238,7 @@ class DefaultServer(SiteCase):
         self.wait_for_rate_token()
         raw = self.stack.raw(b"GET /api/health HTTP/1.1\r\nHost: evil.example\r\n\r\n")
         self.assertEqual(raw, b"")
-        r = stack.curl(self.stack, "GET", "/api/health", headers={"Host": "evil.example"})
+        r = harness.curl(self.stack, "GET", "/api/health", headers={"Host": "evil.example"})
         self.assertNotEqual(r.exit_code, 0, r)
         self.assertEqual(r.body, b"", r)
 

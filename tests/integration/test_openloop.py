@@ -15,8 +15,7 @@ import threading
 import time
 import unittest
 
-from harness_web import make_certificate
-from harness_common import BIN
+from harness import BIN, make_certificate
 
 OPENLOOP = os.path.join(os.path.dirname(BIN), "bench", "openloop")
 STALL_S = 0.5

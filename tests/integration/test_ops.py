@@ -14,10 +14,10 @@ import threading
 import time
 import unittest
 
-import stack
+import harness
 
 WORKERS = 2
-setUpModule, tearDownModule = stack.module_fixtures(
+setUpModule, tearDownModule = harness.module_fixtures(
     workers=WORKERS, env={"USER_RATE_LIMIT": None, "USER_RATE_BURST": None,
                           "SLOW_REQUEST_MS": None})  # None: the shipped defaults (20, 100, 500)
 
@@ -46,7 +46,7 @@ def metric(samples, name, **labels):
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
-class OpsTestCase(stack.StackTestCase):
+class OpsTestCase(harness.StackTestCase):
     def metrics(self):
         r = self.stack.request("GET", "/metrics")
         self.assertEqual(r.status, 200, r)
@@ -118,9 +118,9 @@ class Metrics(OpsTestCase):
         victim = s.worker_pids()[0]
         os.kill(victim, signal.SIGKILL)
         s.wait_workers(WORKERS, timeout=5, exclude=(victim,))
-        stack.wait_until(lambda: metric(self.metrics(), "todo_api_worker_respawns_total")
+        harness.wait_until(lambda: metric(self.metrics(), "todo_api_worker_respawns_total")
                          == before + 1, 5, interval=0.1, what="respawn counter")
-        st = stack.wait_until(
+        st = harness.wait_until(
             lambda: (lambda j: j if all(p["state"] != "starting" for p in j["processes"])
                      else None)(self.status(full=True)), 5, interval=0.1, what="workers ready")
         self.assertEqual(sorted(p["pid"] for p in st["processes"]), sorted(s.worker_pids()))
@@ -136,7 +136,7 @@ class Metrics(OpsTestCase):
                 self.assertEqual(s.request("GET", "/api/health").status, 503)
         finally:
             s.start_postgres()
-        stack.wait_until(lambda: s.request("GET", "/api/health").status == 200, 10,
+        harness.wait_until(lambda: s.request("GET", "/api/health").status == 200, 10,
                          interval=0.1, what="health back")
         after = self.metrics()
         self.assertGreaterEqual(metric(after, "todo_api_db_errors_total", **{"class": "connection"})
@@ -252,13 +252,13 @@ class Cli(OpsTestCase):
     def test_listen_queue_of_a_tcp_socket(self):
         """TCP_INFO instead of sock_diag, when FCGI_SOCKET is host:port."""
         s = self.stack
-        port = stack.free_port()
+        port = harness.free_port()
         s.restart_pool(env={"WORKERS": "1", "FCGI_SOCKET": "127.0.0.1:%d" % port})
         held = []
         try:
             for _ in range(4):
                 held.append(socket.create_connection(("127.0.0.1", port), 5))
-            st = stack.wait_until(
+            st = harness.wait_until(
                 lambda: (lambda r: json.loads(r.stdout) if r.returncode == 0 and
                          json.loads(r.stdout)["listen queue"] == 3 else None)(self.cli("--json")),
                 3, interval=0.05, what="listen queue of 3 on TCP")
@@ -276,7 +276,7 @@ class Cli(OpsTestCase):
             c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             c.connect(s.fcgi_socket)
             held.append(c)
-        st = stack.wait_until(
+        st = harness.wait_until(
             lambda: (lambda r: json.loads(r.stdout) if r.returncode == 0 and
                      json.loads(r.stdout)["listen queue"] == 3 else None)(self.cli("--json")),
             3, interval=0.05, what="listen queue of 3")
@@ -286,7 +286,7 @@ class Cli(OpsTestCase):
         self.assertGreaterEqual(st["max children reached"], 1)
         for c in held:
             c.close()
-        samples = stack.wait_until(
+        samples = harness.wait_until(
             lambda: (lambda m: m if metric(m, "todo_api_listen_queue") == 0 else None)(
                 self.metrics()), 10, interval=0.2, what="queue drained")
         self.assertGreaterEqual(metric(samples, "todo_api_listen_queue_max"), 3)
@@ -310,7 +310,7 @@ class SlowLog(OpsTestCase):
         r = result["r"]
         self.assertEqual(r.status, 200, r)
         rid = r.headers.get("X-Request-Id")
-        line = stack.wait_until(lambda: next(
+        line = harness.wait_until(lambda: next(
             (json.loads(l) for l in log_lines(s.logs["pool"]) if '"slow request"' in l and rid in l),
             None), 5, what="slow request line")
         self.assertEqual(line["route"], "/api/tasks")
@@ -358,7 +358,7 @@ class UserRateLimit(OpsTestCase):
         # The bystander is served in full while the flooder's bucket is empty.
         for _ in range(50):
             self.assertEqual(s.request("GET", "/api/me", token=other).status, 200)
-        stack._log("rate limit: %d admitted of 130 in %.2f s, then 429 Retry-After %s"
+        harness.log("rate limit: %d admitted of 130 in %.2f s, then 429 Retry-After %s"
                    % (allowed, elapsed, refused.headers.get("Retry-After")))
         # Retry-After is honest: after it, the flooder is admitted again.
         time.sleep(int(refused.headers.get("Retry-After")))
@@ -388,7 +388,7 @@ class UserRateLimit(OpsTestCase):
                     s.request("GET", "/api/tasks", token=token, timeout=10))) for _ in range(2)]
                 for t in held:
                     t.start()
-                stack.wait_until(lambda: self.cli("--json").returncode == 0 and json.loads(
+                harness.wait_until(lambda: self.cli("--json").returncode == 0 and json.loads(
                     self.cli("--json").stdout)["active processes"] == 2, 5, interval=0.05,
                     what="two requests in the workers")
                 third = s.request("GET", "/api/tasks", token=token)

@@ -20,10 +20,10 @@ import tempfile
 import time
 import unittest
 
-import stack
+import harness
 
 PASSWORD = secrets.token_hex(16)
-setUpModule_stack, tearDownModule = stack.module_fixtures(workers=2)
+setUpModule_stack, tearDownModule = harness.module_fixtures(workers=2)
 CERTS = None
 
 
@@ -55,7 +55,7 @@ def make_server_cert(directory, ca_key, ca_cert, dns_name):
 def setUpModule():
     global CERTS
     setUpModule_stack()
-    s = stack.current()
+    s = harness.current()
     try:
         d = s.path("tls")
         os.makedirs(d)
@@ -75,8 +75,8 @@ def setUpModule():
                     "local all all trust\n"
                     "hostssl %s %s 127.0.0.1/32 scram-sha-256\n"
                     "hostssl %s %s ::1/128 scram-sha-256\n"
-                    % (stack.DB_NAME, stack.APP_ROLE, stack.DB_NAME, stack.APP_ROLE))
-        s.psql("ALTER ROLE %s PASSWORD '%s'" % (stack.APP_ROLE, PASSWORD))
+                    % (harness.DB_NAME, harness.APP_ROLE, harness.DB_NAME, harness.APP_ROLE))
+        s.psql("ALTER ROLE %s PASSWORD '%s'" % (harness.APP_ROLE, PASSWORD))
         s.stop_pool()
         s.stop_postgres()
         s.pg.settings = ["listen_addresses=127.0.0.1", "ssl=on", "ssl_cert_file=server.crt",
@@ -94,11 +94,11 @@ def url(host="localhost", ca=None, **extra):
               "channel_binding": "require"}
     params.update(extra)
     return "postgresql://%s:%s@%s:%d/%s?%s" % (
-        stack.APP_ROLE, PASSWORD, host, stack.current().pg.port, stack.DB_NAME,
+        harness.APP_ROLE, PASSWORD, host, harness.current().pg.port, harness.DB_NAME,
         "&".join("%s=%s" % kv for kv in params.items()))
 
 
-class VerifiedTls(stack.StackTestCase):
+class VerifiedTls(harness.StackTestCase):
     def run_command(self, database_url, *args, timeout=20):
         with tempfile.TemporaryDirectory() as d:
             env = self.stack.pool_env({"DATABASE_URL": database_url,
@@ -123,7 +123,7 @@ class VerifiedTls(stack.StackTestCase):
                           lines[-1], what)
             self.assertIn(reason, lines[-1], what)
             self.assertNotIn(PASSWORD, r.stdout + r.stderr)
-            stack._log("%s refused: %s" % (command[0], lines[-1]))
+            harness.log("%s refused: %s" % (command[0], lines[-1]))
 
     def test_requests_work_over_verified_tls_with_channel_binding(self):
         token = self.stack.token("tls-user")
@@ -135,7 +135,7 @@ class VerifiedTls(stack.StackTestCase):
         # requires SCRAM-SHA-256-PLUS over TLS).
         rows = self.stack.psql(
             "SELECT a.client_addr, s.ssl, s.version FROM pg_stat_activity a "
-            "JOIN pg_stat_ssl s USING (pid) WHERE a.usename = '%s'" % stack.APP_ROLE,
+            "JOIN pg_stat_ssl s USING (pid) WHERE a.usename = '%s'" % harness.APP_ROLE,
             dbname="postgres").split()
         self.assertTrue(rows)
         for row in rows:
@@ -164,7 +164,7 @@ class VerifiedTls(stack.StackTestCase):
             self.assertEqual(r.status, 503, r)
         finally:
             self.stack.start_postgres()
-        stack.wait_until(lambda: self.stack.request("GET", "/api/health").status == 200, 5,
+        harness.wait_until(lambda: self.stack.request("GET", "/api/health").status == 200, 5,
                          interval=0.1, what="health 200 over TLS")
 
 

@@ -10,12 +10,12 @@ _isolation run those whole modules through the same setup.)
 import threading
 import time
 
-import stack
-from taskapi import ApiTestCase
+import harness
+from harness.taskapi import ApiTestCase
 
 TIMEOUT_MS = 500
 WORKERS, SERVER_CONNECTIONS = 4, 2
-setUpModule, tearDownModule = stack.module_fixtures(
+setUpModule, tearDownModule = harness.module_fixtures(
     workers=WORKERS, pgbouncer=True, pgbouncer_pool_size=SERVER_CONNECTIONS,
     env={"DB_STATEMENT_TIMEOUT_MS": str(TIMEOUT_MS)})
 
@@ -23,7 +23,7 @@ setUpModule, tearDownModule = stack.module_fixtures(
 def server_connections(s):
     """(pid, application_name) of the application role's PostgreSQL sessions."""
     out = s.psql("SELECT pid, application_name FROM pg_stat_activity WHERE usename = '%s'"
-                 % stack.APP_ROLE, dbname="postgres")
+                 % harness.APP_ROLE, dbname="postgres")
     return [tuple(line.split("|", 1)) for line in out.splitlines() if line]
 
 
@@ -62,7 +62,7 @@ class ThroughPgBouncer(ApiTestCase):
 
     def test_statement_timeout_is_a_role_setting(self):
         config = self.psql_value("SELECT array_to_string(rolconfig, ',') FROM pg_roles "
-                                 "WHERE rolname = '%s'" % stack.APP_ROLE)
+                                 "WHERE rolname = '%s'" % harness.APP_ROLE)
         self.assertIn("statement_timeout=%d" % TIMEOUT_MS, config)
         # Every new transaction through PgBouncer sees it, whichever server connection
         # it lands on (a session SET would hold on one of them only).
@@ -89,7 +89,7 @@ class ThroughPgBouncer(ApiTestCase):
         self.assertTrue(r.headers.get("Retry-After"), r.headers)
         self.assertGreaterEqual(elapsed, TIMEOUT_MS / 1000.0 * 0.9, "did it wait on the lock?")
         self.assertLess(elapsed, TIMEOUT_MS / 1000.0 + 1.0, "503 took %.2f s" % elapsed)
-        stack._log("statement over the timeout: 503 after %.3f s" % elapsed)
+        harness.log("statement over the timeout: 503 after %.3f s" % elapsed)
         self.assertEqual(self.fetch(task["id"])["title"], "locked")  # nothing written
         # The cancelled transaction left no broken server connection: every worker,
         # whichever connection it gets, succeeds.

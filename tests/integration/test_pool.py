@@ -8,28 +8,27 @@ client that stalls mid-request. Plus the HTTP edges nginx and the worker share:
 
 import json
 import os
-import re
 import signal
 import threading
 import time
 import unittest
 
-import stack
+import harness
 
 WORKERS = 2
-setUpModule, tearDownModule = stack.module_fixtures(workers=WORKERS, shutdown_timeout=10)
+setUpModule, tearDownModule = harness.module_fixtures(workers=WORKERS, shutdown_timeout=10)
 
 JSON_TYPE = "application/json; charset=utf-8"
 
 
-def backend_pids(s, user=stack.APP_ROLE):
+def backend_pids(s, user=harness.APP_ROLE):
     """Server processes of the pool's database connections."""
     out = s.psql("SELECT pid FROM pg_stat_activity WHERE usename = '%s'" % user,
                  dbname="postgres")
     return [int(p) for p in out.split()]
 
 
-class PoolTestCase(stack.StackTestCase):
+class PoolTestCase(harness.StackTestCase):
     def setUp(self):
         # A test that stops the pool or the database must not break the next one.
         if not self.stack.pg.running:
@@ -74,8 +73,8 @@ class Health(PoolTestCase):
         self.assertRegex(rid or "", r"^[0-9a-f]{32}$")
         # The id is nginx's $request_id (the access log names it), not one the
         # worker made up.
-        log = stack.wait_until(
-            lambda: "request_id=%s" % rid in stack.tail(self.stack.logs["nginx-access"], 50),
+        log = harness.wait_until(
+            lambda: "request_id=%s" % rid in harness.tail(self.stack.logs["nginx-access"], 50),
             2, what="the request id in nginx's access log")
         self.assertTrue(log)
 
@@ -190,13 +189,13 @@ class DatabaseOutage(PoolTestCase):
         finally:
             self.stack.start_postgres()
         t0 = time.monotonic()
-        stack.wait_until(self.health_ok, 5, interval=0.1, what="health 200 after restart")
+        harness.wait_until(self.health_ok, 5, interval=0.1, what="health 200 after restart")
         back = time.monotonic() - t0
         # Every worker reconnects, not only one.
         for _ in range(WORKERS * 2):
             self.assertEqual(self.stack.request("GET", "/api/health").status, 200)
         self.assertEqual(self.stack.worker_pids(), workers, "a worker crashed")
-        stack._log("database back: health 200 after %.2f s" % back)
+        harness.log("database back: health 200 after %.2f s" % back)
 
 
 class StatementTimeout(PoolTestCase):
@@ -262,7 +261,7 @@ class ProcessFaults(PoolTestCase):
         stored = set(self.stack.psql(
             "SELECT id FROM todo.tasks WHERE user_id = 'kill9-user'").split())
         self.assertEqual(set(created) - stored, set(), "acknowledged tasks lost")
-        stack._log("kill -9 during creates: %d created, %d failed, replaced in %.3f s"
+        harness.log("kill -9 during creates: %d created, %d failed, replaced in %.3f s"
                    % (len(created), len(failed), replaced))
 
 
@@ -271,7 +270,7 @@ class ProcessFaults(PoolTestCase):
         os.kill(victim, signal.SIGKILL)
         t0 = time.monotonic()
         pids = self.stack.wait_workers(WORKERS, timeout=1.0, exclude=[victim])
-        stack._log("worker replaced in %.3f s" % (time.monotonic() - t0))
+        harness.log("worker replaced in %.3f s" % (time.monotonic() - t0))
         self.assertNotIn(victim, pids)
         self.assertTrue(self.stack.pool_proc.poll() is None, "the master died")
         for _ in range(WORKERS * 3):
@@ -279,12 +278,12 @@ class ProcessFaults(PoolTestCase):
 
     def test_sighup_under_load_fails_no_request_and_replaces_workers(self):
         old = set(self.stack.worker_pids())
-        with stack.RequestStream(self.stack, seconds=2.0, timeout=5) as stream:
+        with harness.RequestStream(self.stack, seconds=2.0, timeout=5) as stream:
             os.kill(self.stack.pool_pid, signal.SIGHUP)
         results, errors = stream.results, stream.errors
         self.assertEqual(errors, [])
         self.assertGreater(len(results), 20, "the stream did not run")
-        new = stack.wait_until(
+        new = harness.wait_until(
             lambda: (lambda p: p if len(p) == WORKERS and not set(p) & old else None)(
                 self.stack.worker_pids()), 10, what="every worker replaced")
         self.assertFalse(set(new) & old)
@@ -323,7 +322,7 @@ class ProcessFaults(PoolTestCase):
         self.assertNotIn("e", result)
         self.assertEqual(result["r"].status, 200, result["r"])
         rc = master.wait(15)
-        survivors = [p for p in workers if stack.alive(p)]
+        survivors = [p for p in workers if harness.alive(p)]
         self.assertEqual(survivors, [], "workers outlived the master")
         self.assertEqual(rc, 0)
         self.assertFalse(os.path.exists(self.stack.fcgi_socket), "socket left behind")
@@ -364,7 +363,7 @@ class UnpreparedStatements(PoolTestCase):
                 r = self.stack.request(method, path, token=token)
                 self.assertEqual(r.status, status, (method, path, r))
             self.assertEqual(r.json["data"]["deleted"], 1)  # the toggle above really completed it
-            log = stack.tail(self.stack.logs["pool"], 400)
+            log = harness.tail(self.stack.logs["pool"], 400)
             self.assertIn('"statements":"unnamed"', log)  # the setting was really in force
         finally:
             self.stack.restart_pool()

@@ -22,15 +22,15 @@ import threading
 import time
 import unittest
 
-import stack
+import harness
 
-PORT_A, PORT_B = stack.free_port(), stack.free_port()
+PORT_A, PORT_B = harness.free_port(), harness.free_port()
 WORKERS = 2
 
 
 def upstream_variant(site):
     """The rendered site with the commented several-hosts upstream made active."""
-    with open(stack.SITE_FILE) as f:
+    with open(harness.SITE_FILE) as f:
         shipped = f.read()
     m = re.search(r"(?m)^#upstream todo_api\n(?:#.*\n)*?#\}\n", shipped)
     if not m:
@@ -57,7 +57,7 @@ def upstream_variant(site):
 
 
 COMMON_ENV = {"USER_RATE_LIMIT": "0", "MAX_TASKS_PER_USER": "0"}
-setUpModule_a, tearDownModule_a = stack.module_fixtures(
+setUpModule_a, tearDownModule_a = harness.module_fixtures(
     workers=WORKERS, site_filter=upstream_variant,
     env=dict(COMMON_ENV, FCGI_SOCKET="127.0.0.1:%d" % PORT_A))
 POOL_B = None
@@ -66,9 +66,9 @@ POOL_B = None
 def setUpModule():
     global POOL_B
     setUpModule_a()
-    a = stack.current()
+    a = harness.current()
     # The second machine: its own pool, the same database and keys.
-    POOL_B = stack.Stack(workers=WORKERS, postgres=False, nginx=False, migrate=False,
+    POOL_B = harness.Stack(workers=WORKERS, postgres=False, nginx=False, migrate=False,
                          jwt_secret=a.jwt_secret,
                          env=dict(COMMON_ENV, FCGI_SOCKET="127.0.0.1:%d" % PORT_B,
                                   DATABASE_URL=a.database_url()))
@@ -153,11 +153,11 @@ def kill_pool(pool):
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
     pool.pool_proc.wait(10)
-    stack.wait_until(lambda: not any(stack.alive(p) for p in pids), 5, what="pool B gone")
+    harness.wait_until(lambda: not any(harness.alive(p) for p in pids), 5, what="pool B gone")
     return pids
 
 
-class TwoPoolsBehindOneNginx(stack.StackTestCase):
+class TwoPoolsBehindOneNginx(harness.StackTestCase):
     def test_the_site_variant_has_both_pools_and_no_post_retry(self):
         with open(os.path.join(self.stack.dir, "nginx", "todo-api.conf")) as f:
             site = f.read()
@@ -200,7 +200,7 @@ class TwoPoolsBehindOneNginx(stack.StackTestCase):
         for title, made in acked.items():
             self.assertEqual(stored.get(title), made, "acknowledged create missing: " + title)
         self.assertEqual(set(stored) - set(stream.creates), set())
-        stack._log("two pools, pool B killed (pids %s): %d GETs (%d while B was dead), "
+        harness.log("two pools, pool B killed (pids %s): %d GETs (%d while B was dead), "
                    "0 failed; creates %s; %d stored, 0 duplicated, every 201 present"
                    % (killed, stream.gets, during[0], statuses, len(stored)))
 

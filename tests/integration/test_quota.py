@@ -5,11 +5,11 @@ one user cannot overshoot; deletes free quota; other users are not affected."""
 import threading
 import unittest
 
-import stack
-from taskapi import ApiTestCase
+import harness
+from harness.taskapi import ApiTestCase
 
 QUOTA = 3
-setUpModule, tearDownModule = stack.module_fixtures(
+setUpModule, tearDownModule = harness.module_fixtures(
     workers=4, env={"MAX_TASKS_PER_USER": str(QUOTA)})
 
 

@@ -11,10 +11,10 @@ a compatibility route's bare body), and a write (PATCH) and a create.
 import json
 import unittest
 
-import stack
-from taskapi import ApiTestCase, sql_literal
+import harness
+from harness.taskapi import ApiTestCase, sql_literal
 
-setUpModule, tearDownModule = stack.module_fixtures(workers=2)
+setUpModule, tearDownModule = harness.module_fixtures(workers=2)
 
 
 def ts(col):
@@ -93,7 +93,7 @@ class RenderOracle(ApiTestCase):
             " due_at, tags, created_at, updated_at, completed_at, version) values %s;"
             "select todo.recount_tasks(%s)"
             % (sql_literal(self.sub), ",".join(rows), sql_literal(self.sub)),
-            user=stack.OWNER_ROLE)
+            user=harness.OWNER_ROLE)
 
     def test_get_list_and_writes_are_byte_identical_to_the_sql_rendering(self):
         self.seed()

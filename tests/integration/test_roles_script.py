@@ -16,11 +16,11 @@ import subprocess
 import tempfile
 import unittest
 
-import stack
+import harness
 
-setUpModule, tearDownModule = stack.module_fixtures(pool=False, nginx=False, migrate=False)
+setUpModule, tearDownModule = harness.module_fixtures(pool=False, nginx=False, migrate=False)
 
-SCRIPT = os.path.join(stack.ROOT, "sql", "roles.sql.example")
+SCRIPT = os.path.join(harness.ROOT, "sql", "roles.sql.example")
 
 
 def scram_matches(verifier, password):
@@ -36,7 +36,7 @@ def scram_matches(verifier, password):
         hashlib.sha256(client_key).digest() == base64.b64decode(stored_key)
 
 
-class RolesScript(stack.StackTestCase):
+class RolesScript(harness.StackTestCase):
     def setUp(self):
         self.db = "roles_" + secrets.token_hex(4)
         self.owner, self.app = self.db + "_owner", self.db + "_app"
@@ -87,7 +87,7 @@ class RolesScript(stack.StackTestCase):
         self.stack.psql("ALTER SYSTEM SET log_statement = 'all'; SELECT pg_reload_conf()",
                         dbname="postgres")
         try:
-            stack.wait_until(lambda: self.stack.psql("SHOW log_statement").strip() == "all", 5)
+            harness.wait_until(lambda: self.stack.psql("SHOW log_statement").strip() == "all", 5)
             args, r = self.run_script(files)
             marker = "logged-" + secrets.token_hex(6)
             self.stack.psql("SELECT '%s'" % marker)
@@ -99,9 +99,9 @@ class RolesScript(stack.StackTestCase):
         self.assertNotIn(app_pw, " ".join(args))
         self.assertTrue(scram_matches(self.rolpassword(self.owner), owner_pw))
         self.assertTrue(scram_matches(self.rolpassword(self.app), app_pw))
-        log = stack.wait_until(
+        log = harness.wait_until(
             lambda: (lambda t: t if marker in t else None)(
-                stack.tail(self.stack.logs["postgres"], 100000)), 5,
+                harness.tail(self.stack.logs["postgres"], 100000)), 5,
             what="statement logging to work")
         self.assertFalse(owner_pw in log or app_pw in log, "a password is in the server log")
         # The application role's own statement_timeout: it holds on every session,

@@ -9,14 +9,14 @@ import os
 import time
 import unittest
 
-import stack
+import harness
 
 WORKERS = 2
-setUpModule, tearDownModule = stack.module_fixtures(workers=WORKERS, listen="systemd",
+setUpModule, tearDownModule = harness.module_fixtures(workers=WORKERS, listen="systemd",
                                                     shutdown_timeout=5)
 
 
-class SocketActivation(stack.StackTestCase):
+class SocketActivation(harness.StackTestCase):
     def setUp(self):
         if self.stack.pool_proc is None or self.stack.pool_proc.poll() is not None:
             self.stack.stop_pool()  # reaps what a failed test may have left
@@ -26,14 +26,14 @@ class SocketActivation(stack.StackTestCase):
         inode = os.stat(self.stack.fcgi_socket).st_ino
         r = self.stack.request("GET", "/api/health")
         self.assertEqual(r.status, 200, r)
-        self.assertIn("socket activation", stack.tail(self.stack.logs["pool"], 200))
+        self.assertIn("socket activation", harness.tail(self.stack.logs["pool"], 200))
         self.assertEqual(self.stack.stop_pool(), 0)
         # The pool neither rebinds (FCGI_SOCKET is set too) nor unlinks systemd's socket.
         self.assertTrue(os.path.exists(self.stack.fcgi_socket))
         self.assertEqual(os.stat(self.stack.fcgi_socket).st_ino, inode)
 
     def test_restart_fails_no_request(self):
-        with stack.RequestStream(self.stack, seconds=2.5, timeout=15) as stream:
+        with harness.RequestStream(self.stack, seconds=2.5, timeout=15) as stream:
             old = self.stack.pool_pid
             t0 = time.monotonic()
             self.assertEqual(self.stack.stop_pool(), 0)
@@ -51,7 +51,7 @@ class SocketActivation(stack.StackTestCase):
             self.stack.start_pool()
             r = self.stack.request("GET", "/api/health")
             self.assertEqual(r.status, 200, r)
-            self.assertIn("inherited socket on fd 0", stack.tail(self.stack.logs["pool"], 50))
+            self.assertIn("inherited socket on fd 0", harness.tail(self.stack.logs["pool"], 50))
         finally:
             self.stack.stop_pool()
             self.stack.listen = "systemd"

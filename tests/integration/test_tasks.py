@@ -11,10 +11,10 @@ import threading
 import time
 import unittest
 
-import stack
-from taskapi import ApiTestCase, MISSING_ID, TIMESTAMP_RE
+import harness
+from harness.taskapi import ApiTestCase, MISSING_ID, TIMESTAMP_RE
 
-setUpModule, tearDownModule = stack.module_fixtures(workers=2)
+setUpModule, tearDownModule = harness.module_fixtures(workers=2)
 
 
 def parse_ts(text):

@@ -8,11 +8,11 @@ own 413 is what answers.
 
 import unittest
 
-import stack
-from taskapi import ApiTestCase, MISSING_ID, dumps
+import harness
+from harness.taskapi import ApiTestCase, MISSING_ID, dumps
 
 MAX_BODY = 16384
-setUpModule, tearDownModule = stack.module_fixtures(
+setUpModule, tearDownModule = harness.module_fixtures(
     workers=2, env={"MAX_BODY_BYTES": str(MAX_BODY)})
 
 READ_ONLY = ["id", "user_id", "created_at", "updated_at", "completed_at", "version"]

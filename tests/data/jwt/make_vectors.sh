@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the unit-test JWT vectors in this folder with the openssl CLI (through
-# tests/integration/jwt_tools.py, python3 stdlib only). Run once; the output is
+# tests/integration/harness/jwt_tools.py, python3 stdlib only). Run once; the output is
 # committed so the tests never depend on openssl at run time. RSA PKCS#1 v1.5 and
 # EdDSA signatures are deterministic; PSS and ECDSA ones change on every run.
 #
@@ -17,7 +17,7 @@ export KEYDIR="$keydir"
 PYTHONPATH="$here/../../integration" PYTHONDONTWRITEBYTECODE=1 python3 - <<'PY'
 import json
 import os
-from jwt_tools import Key, jwks, sign_token, better_auth_token
+from harness.jwt_tools import Key, jwks, sign_token, better_auth_token
 
 ISS = AUD = "https://auth.example.com"
 IAT = 1700000000

@@ -1,60 +1,24 @@
-"""A real todo-api stack for integration tests: PostgreSQL, the pool, nginx.
-
-python3 stdlib only. One stack per test module:
-
-    import stack
-    setUpModule, tearDownModule = stack.module_fixtures(workers=2)
-
-    class PoolTest(stack.StackTestCase):
-        def test_health(self):
-            r = self.stack.request("GET", "/api/health")
-            self.assertEqual(r.status, 200, r.body)
-
-`Stack(...)` owns a temporary directory with everything in it (cluster, sockets,
-certificate, rendered nginx config, logs) and removes it on stop(). Every process
-it starts is its direct child with a parent-death signal, in a session of its own,
-and stop() (also run at exit and on SIGTERM/SIGINT) ends them and any process they
-left behind, so nothing outlives the test run.
-
-- PostgreSQL runs as an unprivileged user (`postgres` when we are root), listens on a
-  unix socket only, with fsync on. An initdb'd cluster with the roles and database is
-  built once per PostgreSQL version and roles SQL and cached under /tmp; each stack
-  copies it.
-- The pool is `todo-api serve` (TODO_API_BIN, else <root>/build/todo-api) with a
-  random JWT_SECRET; readiness comes from its sd_notify READY=1 (NOTIFY_SOCKET).
-- nginx serves the shipped nginx/todo-api.conf, rendered by exact text substitution
-  (ports, server_name, certificate, socket, log, rate limit) with a self-signed
-  certificate.
-"""
-
+"""Stack: PostgreSQL, the pool and nginx of one test module in one temporary directory
+(the package's docstring, harness/__init__.py, says how it is used)."""
 import atexit
-import base64
 import glob
-import hashlib
-import hmac
-import http.client
-import json
 import os
-import pwd
 import secrets
 import shutil
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import unittest
 
-from harness_common import *  # noqa: F401,F403
-from harness_common import (_log, _pdeathsig, _stat, _kill_leftovers, _stop_process,  # noqa: F401
-                            _unix_listening)
-from harness_pg import *  # noqa: F401,F403
-from harness_pgbouncer import PgBouncer, via_pgbouncer_from_env
-from harness_web import *  # noqa: F401,F403
-from harness_web import _Connection  # noqa: F401
+from .common import (APP_ROLE, BIN, DB_NAME, OWNER_ROLE, ROOT, SITE_FILE, TEST_RATE_LIMIT, alive,
+                     children, free_port, pdeathsig, stop_process, tail, unix_listening,
+                     wait_until)
+from .jwt_tools import make_token
+from .pg import Postgres, template_cluster
+from .pgbouncer import PgBouncer, via_pgbouncer_from_env
+from .web import StackClient, make_certificate, nginx_main_conf, render_site
 
 # ---------------------------------------------------------------------------
 # The stack
@@ -84,7 +48,7 @@ def _stop_all():
 atexit.register(_stop_all)
 
 
-class Stack:
+class Stack(StackClient):
     """PostgreSQL + pool + nginx in one temporary directory.
 
     Options:
@@ -101,7 +65,7 @@ class Stack:
                                  server connections) between the pool and the cluster;
                                  None: the TODO_TEST_VIA_PGBOUNCER switch decides. The pool
                                  then runs with DB_PREPARED=off and at least twice as many
-                                 workers as server connections (harness_pgbouncer.py)
+                                 workers as server connections (pgbouncer.py)
       site_filter                a function applied to the rendered nginx site text (a test's
                                  variant of the shipped file, e.g. another upstream block)
       listen                     how the pool gets its socket: "path" (it binds
@@ -333,7 +297,7 @@ class Stack:
                 os.unlink(self.path("notify.sock"))  # left by an earlier run (devstack)
             self._notify.bind(self.path("notify.sock"))
         if self.listen == "path" and os.path.exists(self.fcgi_socket) and \
-                not _unix_listening(self.fcgi_socket):
+                not unix_listening(self.fcgi_socket):
             os.unlink(self.fcgi_socket)  # stale: its pool is gone
         self._drain_notify()
         full_env = self.pool_env(env)
@@ -349,7 +313,7 @@ class Stack:
         log = open(self.logs["pool"], "ab")
         self.pool_proc = subprocess.Popen(
             cmd, env=full_env, stdin=stdin, stdout=log,
-            stderr=log, start_new_session=True, preexec_fn=_pdeathsig(signal.SIGTERM),
+            stderr=log, start_new_session=True, preexec_fn=pdeathsig(signal.SIGTERM),
             cwd=self.dir)
         log.close()
         if wait:
@@ -405,7 +369,7 @@ class Stack:
     def stop_pool(self, sig=signal.SIGTERM, timeout=None):
         """Stops the pool; returns its exit status (None if it was not running)."""
         proc, self.pool_proc = self.pool_proc, None
-        return _stop_process(proc, sig, timeout or self.shutdown_timeout + 10, "todo-api")
+        return stop_process(proc, sig, timeout or self.shutdown_timeout + 10, "todo-api")
 
     def restart_pool(self, env=None):
         self.stop_pool()
@@ -463,7 +427,7 @@ class Stack:
         log = open(self.path("nginx", "stderr.log"), "ab")
         self.nginx_proc = subprocess.Popen(
             self.nginx_command("-g", "daemon off;"), stdin=subprocess.DEVNULL, stdout=log,
-            stderr=log, start_new_session=True, preexec_fn=_pdeathsig(signal.SIGTERM))
+            stderr=log, start_new_session=True, preexec_fn=pdeathsig(signal.SIGTERM))
         log.close()
 
         def listening():
@@ -481,70 +445,9 @@ class Stack:
 
     def stop_nginx(self):
         proc, self.nginx_proc = self.nginx_proc, None
-        return _stop_process(proc, signal.SIGTERM, 10, "nginx")
+        return stop_process(proc, signal.SIGTERM, 10, "nginx")
 
-    # -- clients
-    def ssl_context(self):
-        ctx = ssl.create_default_context(cafile=self.cert)
-        ctx.check_hostname = True
-        return ctx
-
-    def connection(self, timeout=10):
-        """A keep-alive HTTPS connection (http.client) to nginx."""
-        return _Connection(self.https_port, self.ssl_context(), timeout)
-
-    def request(self, method, path, body=None, headers=None, token=None, timeout=10,
-                conn=None):
-        """One HTTPS request through nginx -> Response(status, headers, body).
-
-        body: bytes/str sent as is, anything else as JSON (with Content-Type JSON unless
-        headers set one). token: a JWT string, or a dict of claims for make_token()."""
-        hdrs = dict(headers or {})
-        if body is not None and not isinstance(body, (bytes, str)):
-            body = json.dumps(body).encode()
-            if not any(k.lower() == "content-type" for k in hdrs):
-                hdrs["Content-Type"] = "application/json"
-        if token is not None:
-            if isinstance(token, dict):
-                token = self.token(**token)
-            hdrs["Authorization"] = "Bearer " + token
-        own = conn is None
-        conn = conn or self.connection(timeout)
-        try:
-            conn.request(method, path, body=body, headers=hdrs)
-            resp = conn.getresponse()
-            data = resp.read()
-            return Response(resp.status, resp.headers, data, resp.reason)
-        finally:
-            if own:
-                conn.close()
-
-    def raw(self, data, tls=True, timeout=5, port=None):
-        """Sends raw bytes to nginx (HTTPS port; tls=False: the plain HTTP port) and
-        returns everything it answers until it closes or `timeout` passes."""
-        sock = self.raw_socket(tls=tls, timeout=timeout, port=port)
-        try:
-            sock.sendall(data)
-            chunks = []
-            while True:
-                try:
-                    chunk = sock.recv(65536)
-                except (socket.timeout, ssl.SSLError, ConnectionResetError):
-                    break
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            return b"".join(chunks)
-        finally:
-            sock.close()
-
-    def raw_socket(self, tls=True, timeout=5, port=None):
-        port = port or (self.https_port if tls else self.http_port)
-        sock = socket.create_connection(("127.0.0.1", port), timeout)
-        if tls:
-            sock = self.ssl_context().wrap_socket(sock, server_hostname="localhost")
-        return sock
-
+    # -- tokens
     def token(self, sub="user-1", **kw):
         """An HS256 token signed with this stack's JWT_SECRET (see make_token)."""
         return make_token(self.jwt_secret, sub=sub, **kw)
@@ -567,57 +470,3 @@ class Stack:
             out.write("----- %s (%s), last %d lines -----\n%s\n" % (name, path, lines,
                                                                    tail(path, lines)))
         out.flush()
-
-
-# ---------------------------------------------------------------------------
-# unittest glue
-
-_CURRENT = None
-
-
-def current():
-    """The stack of the running test module (module_fixtures)."""
-    return _CURRENT
-
-
-def _raise_keyboard_interrupt(signum, frame):
-    raise KeyboardInterrupt("signal %d" % signum)
-
-
-def module_fixtures(**options):
-    """(setUpModule, tearDownModule) that start and stop one Stack(**options)."""
-    def set_up():
-        global _CURRENT
-        # SIGTERM (e.g. from a test runner) unwinds like Ctrl-C: teardown and atexit run.
-        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # even if inherited ignored
-        _CURRENT = Stack(**options).start()
-        _log("stack up in %.2f s (%s) in %s" % (
-            _CURRENT.timings["start"],
-            ", ".join("%s %.2f s" % kv for kv in _CURRENT.timings.items() if kv[0] != "start"),
-            _CURRENT.dir))
-
-    def tear_down():
-        global _CURRENT
-        s, _CURRENT = _CURRENT, None
-        if s:
-            s.stop()
-            _log("stack down in %.2f s" % s.timings.get("stop", 0))
-    return set_up, tear_down
-
-
-class StackTestCase(unittest.TestCase):
-    """Base class: `self.stack` is the module's stack; a failing test prints the tail
-    of every log of the stack."""
-
-    @property
-    def stack(self):
-        return _CURRENT
-
-    def run(self, result=None):
-        before = (len(result.failures), len(result.errors)) if result else None
-        out = super().run(result)
-        if result is not None and _CURRENT is not None and \
-                (len(result.failures), len(result.errors)) != before:
-            _CURRENT.print_logs()
-        return out

@@ -11,7 +11,7 @@ import secrets
 import time
 import urllib.parse
 
-import stack
+from .fixtures import StackTestCase
 
 JSON_TYPE = "application/json; charset=utf-8"
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -35,7 +35,7 @@ def sql_literal(text):
     return "'" + text.replace("'", "''") + "'"
 
 
-class ApiTestCase(stack.StackTestCase):
+class ApiTestCase(StackTestCase):
     """`self.sub` is a user id of this test alone, so tests never see each
     other's tasks (the database is shared by the module)."""
 

@@ -1,26 +1,17 @@
 """A PostgreSQL cluster for the tests: initdb as an unprivileged user, roles, psql (see stack.py)."""
-import atexit
-import base64
 import glob
 import hashlib
-import hmac
-import http.client
-import json
 import os
 import pwd
 import secrets
 import shutil
 import signal
-import socket
-import ssl
 import subprocess
-import sys
 import tempfile
-import threading
 import time
-import unittest
-from harness_common import *  # noqa: F401,F403
-from harness_common import _log, _pdeathsig, _stop_process  # noqa: F401
+
+from .common import (APP_ROLE, CACHE_DIR, DB_NAME, INITDB_EXTRA, OWNER_ROLE, ROOT, alive,
+                     free_port, pdeathsig, stop_process, tail, wait_until)
 
 # ---------------------------------------------------------------------------
 # PostgreSQL
@@ -95,18 +86,20 @@ class Postgres:
         self.settings = []
 
     # -- lifecycle
-    def _as_pg_user(self):
+    def as_pg_user(self):
+        """subprocess keyword arguments that run a child as PostgreSQL's user."""
         if os.geteuid() == 0:
             return {"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []}
         return {}
 
-    def _env(self):
+    def env(self):
+        """The environment of a child run as PostgreSQL's user."""
         return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
                 "HOME": self.user.pw_dir, "TZ": "UTC"}
 
     def run_as_pg_user(self, args, **kw):
-        return subprocess.run(args, env=self._env(), check=True, capture_output=True,
-                              **self._as_pg_user(), **kw)
+        return subprocess.run(args, env=self.env(), check=True, capture_output=True,
+                              **self.as_pg_user(), **kw)
 
     def chown(self, path):
         if os.geteuid() == 0:
@@ -141,9 +134,9 @@ class Postgres:
              "-c", "logging_collector=off", "-c", "log_min_messages=warning",
              "-c", "log_line_prefix=%m [%p] %q%u@%d ", "-c", "TimeZone=UTC"] +
             [arg for kv in self.settings for arg in ("-c", kv)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=self._env(),
-            start_new_session=True, preexec_fn=_pdeathsig(signal.SIGINT),
-            cwd=self.datadir, **self._as_pg_user())
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=self.env(),
+            start_new_session=True, preexec_fn=pdeathsig(signal.SIGINT),
+            cwd=self.datadir, **self.as_pg_user())
         log.close()
 
         def ready():
@@ -163,7 +156,7 @@ class Postgres:
     def stop(self, timeout=30):
         """Fast shutdown (SIGINT): rolls back sessions, checkpoints, exits."""
         proc, self.proc = self.proc, None
-        return _stop_process(proc, signal.SIGINT, timeout, "postgres")
+        return stop_process(proc, signal.SIGINT, timeout, "postgres")
 
     @property
     def running(self):
@@ -224,7 +217,7 @@ class PsqlSession:
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, bufsize=1,
                                      env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
-                                     preexec_fn=_pdeathsig(signal.SIGTERM))
+                                     preexec_fn=pdeathsig(signal.SIGTERM))
         self._n = 0
 
     def execute(self, sql):

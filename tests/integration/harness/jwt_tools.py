@@ -9,7 +9,10 @@ iss/aud. tests/data/jwt/make_vectors.sh uses it to make the unit-test vectors.
     doc = jwks([key.jwk(kid="k1")])
     tok = better_auth_token(key, "https://app.example.com", user_id="u1", email="a@b.c")
 
-Self-check, by hand (not a ctest):  python3 tests/integration/jwt_tools.py
+Also the harness's HS* minter, make_token(): Stack.token() and make bench's tokens
+(bench/todo_bench/seed.py) are signed by it.
+
+Self-check, by hand (not a ctest):  python3 tests/integration/harness/jwt_tools.py
 """
 
 import base64
@@ -133,7 +136,7 @@ def jwks(jwk_list):
     return {"keys": list(jwk_list)}
 
 
-def _compact(header, payload):
+def compact(header, payload):
     def part(x):
         return b64url(x if isinstance(x, (bytes, str)) else json.dumps(x, separators=(",", ":")))
     return part(header) + "." + part(payload)
@@ -146,12 +149,33 @@ def sign_token(key, alg, payload, kid=None, header=None):
         header = {"alg": alg, "typ": "JWT"}
         if kid is not None:
             header["kid"] = kid
-    signing_input = _compact(header, payload)
+    signing_input = compact(header, payload)
     if alg.startswith("HS"):
         secret = key.encode() if isinstance(key, str) else key
         sig = hmac.new(secret, signing_input.encode(), HASHES[alg[2:]]).digest()
     else:
         sig = key.sign(alg, signing_input.encode())
+    return signing_input + "." + b64url(sig)
+
+
+def make_token(secret, sub="user-1", ttl=3600, alg="HS256", header=None, now=None,
+               **claims):
+    """An HS* JWT. exp = now + ttl unless given; a claim given as None is left out.
+
+    header: extra/overriding header fields (e.g. {"kid": "x"}, {"alg": "none"}).
+    """
+    now = int(time.time() if now is None else now)
+    body = {"sub": sub, "iat": now, "exp": now + ttl}
+    body.update(claims)
+    body = {k: v for k, v in body.items() if v is not None}
+    head = {"alg": alg, "typ": "JWT"}
+    head.update(header or {})
+    signing_input = b64url(json.dumps(head, separators=(",", ":"))) + "." + \
+        b64url(json.dumps(body, separators=(",", ":")))
+    digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384,
+              "HS512": hashlib.sha512}.get(alg, hashlib.sha256)
+    key = secret.encode() if isinstance(secret, str) else secret
+    sig = hmac.new(key, signing_input.encode(), digest).digest()
     return signing_input + "." + b64url(sig)
 
 

@@ -4,10 +4,8 @@ client, timestamp parsing, and the base TestCase with its assertions on list res
 import datetime
 import http.client
 import secrets
-import unittest
-import urllib.parse
 
-import stack
+from .fixtures import StackTestCase, current
 
 JSON_TYPE = "application/json; charset=utf-8"
 SORT_KEYS = ("created_at", "updated_at", "due_at", "priority", "title")
@@ -58,12 +56,12 @@ class Client:
             self.conn = None
 
 
-class ListTestCase(stack.StackTestCase):
+class ListTestCase(StackTestCase):
     client = None
 
     @classmethod
     def setUpClass(cls):
-        cls.client = Client(stack.current())
+        cls.client = Client(current())
 
     @classmethod
     def tearDownClass(cls):
@@ -111,7 +109,3 @@ class ListTestCase(stack.StackTestCase):
         self.assertIn({"field": param}, [{"field": e.get("field")}
                                          for e in body.get("errors", [])], body)
         return body
-
-
-# ---------------------------------------------------------------------------
-# Filters

@@ -16,8 +16,7 @@ import signal
 import socket
 import subprocess
 
-from harness_common import APP_ROLE, DB_NAME, _pdeathsig, _stop_process, free_port, tail, \
-    wait_until
+from .common import APP_ROLE, DB_NAME, free_port, pdeathsig, stop_process, tail, wait_until
 
 # The switch that runs any integration module through PgBouncer (tests/CMakeLists.txt
 # adds integration.pgbouncer.<module> entries with it set).
@@ -29,7 +28,7 @@ def via_pgbouncer_from_env():
 
 
 class PgBouncer:
-    """PgBouncer on 127.0.0.1:port in front of `pg` (a harness_pg.Postgres)."""
+    """PgBouncer on 127.0.0.1:port in front of `pg` (a harness.pg.Postgres)."""
 
     def __init__(self, pg, directory, pool_size=2, port=None):
         self.pg, self.dir, self.pool_size = pg, directory, pool_size
@@ -57,7 +56,7 @@ class PgBouncer:
         self.pg.chown(self.dir)
         userlist = self._write("userlist.txt", '"%s" "%s"\n' % (APP_ROLE, self.password))
         self.ini = self._write("pgbouncer.ini", """\
-; Rendered by tests/integration/harness_pgbouncer.py
+; Rendered by tests/integration/harness/pgbouncer.py
 [databases]
 {db} = host={sockdir} port={pgport} dbname={db}
 
@@ -85,8 +84,8 @@ pidfile = {dir}/pgbouncer.pid
         log = open(self.logfile, "ab")
         self.proc = subprocess.Popen(
             ["/usr/sbin/pgbouncer", self.ini], stdin=subprocess.DEVNULL, stdout=log,
-            stderr=log, env=self.pg._env(), start_new_session=True,
-            preexec_fn=_pdeathsig(signal.SIGTERM), cwd=self.dir, **self.pg._as_pg_user())
+            stderr=log, env=self.pg.env(), start_new_session=True,
+            preexec_fn=pdeathsig(signal.SIGTERM), cwd=self.dir, **self.pg.as_pg_user())
         log.close()
 
         def listening():
@@ -103,7 +102,7 @@ pidfile = {dir}/pgbouncer.pid
 
     def stop(self, timeout=10):
         proc, self.proc = self.proc, None
-        return _stop_process(proc, signal.SIGTERM, timeout, "pgbouncer")  # immediate shutdown
+        return stop_process(proc, signal.SIGTERM, timeout, "pgbouncer")  # immediate shutdown
 
     def conninfo(self, user=APP_ROLE):
         return "host=127.0.0.1 port=%d dbname=%s user=%s password=%s" % (

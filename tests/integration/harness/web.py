@@ -1,27 +1,16 @@
 """The HTTPS side of the harness: responses, the TLS client connection, the rendered nginx site,
 the self-signed certificate, and a stream of requests (see stack.py)."""
-import atexit
-import base64
-import glob
-import hashlib
-import hmac
 import http.client
 import json
 import os
-import pwd
-import secrets
-import shutil
-import signal
 import socket
 import ssl
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-import unittest
-from harness_common import *  # noqa: F401,F403
-from harness_common import _log  # noqa: F401
+
+from .common import TEST_RATE_LIMIT
 
 # ---------------------------------------------------------------------------
 # HTTPS client
@@ -46,7 +35,7 @@ class Response:
         return "<Response %d %r>" % (self.status, self.body[:300])
 
 
-class _Connection(http.client.HTTPSConnection):
+class HttpsConnection(http.client.HTTPSConnection):
     """Connects to 127.0.0.1 but verifies the certificate for `localhost`."""
 
     def __init__(self, port, context, timeout, server_hostname="localhost"):
@@ -61,6 +50,72 @@ class _Connection(http.client.HTTPSConnection):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock = self._context.wrap_socket(sock, server_hostname=self._sni)
 
+
+class StackClient:
+    """The client side of a Stack (a base class of harness.stack.Stack): HTTPS requests
+    through its nginx, certificate verified for `localhost`, and raw bytes on the wire.
+    Uses the stack's https_port, http_port, cert and token()."""
+
+    def ssl_context(self):
+        ctx = ssl.create_default_context(cafile=self.cert)
+        ctx.check_hostname = True
+        return ctx
+
+    def connection(self, timeout=10):
+        """A keep-alive HTTPS connection (http.client) to nginx."""
+        return HttpsConnection(self.https_port, self.ssl_context(), timeout)
+
+    def request(self, method, path, body=None, headers=None, token=None, timeout=10,
+                conn=None):
+        """One HTTPS request through nginx -> Response(status, headers, body).
+
+        body: bytes/str sent as is, anything else as JSON (with Content-Type JSON unless
+        headers set one). token: a JWT string, or a dict of claims for make_token()."""
+        hdrs = dict(headers or {})
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body).encode()
+            if not any(k.lower() == "content-type" for k in hdrs):
+                hdrs["Content-Type"] = "application/json"
+        if token is not None:
+            if isinstance(token, dict):
+                token = self.token(**token)
+            hdrs["Authorization"] = "Bearer " + token
+        own = conn is None
+        conn = conn or self.connection(timeout)
+        try:
+            conn.request(method, path, body=body, headers=hdrs)
+            resp = conn.getresponse()
+            data = resp.read()
+            return Response(resp.status, resp.headers, data, resp.reason)
+        finally:
+            if own:
+                conn.close()
+
+    def raw(self, data, tls=True, timeout=5, port=None):
+        """Sends raw bytes to nginx (HTTPS port; tls=False: the plain HTTP port) and
+        returns everything it answers until it closes or `timeout` passes."""
+        sock = self.raw_socket(tls=tls, timeout=timeout, port=port)
+        try:
+            sock.sendall(data)
+            chunks = []
+            while True:
+                try:
+                    chunk = sock.recv(65536)
+                except (socket.timeout, ssl.SSLError, ConnectionResetError):
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            return b"".join(chunks)
+        finally:
+            sock.close()
+
+    def raw_socket(self, tls=True, timeout=5, port=None):
+        port = port or (self.https_port if tls else self.http_port)
+        sock = socket.create_connection(("127.0.0.1", port), timeout)
+        if tls:
+            sock = self.ssl_context().wrap_socket(sock, server_hostname="localhost")
+        return sock
 
 
 class CurlResponse(Response):
@@ -171,7 +226,7 @@ def render_site(text, https_port, http_port, fcgi_socket, cert, key, access_log,
 
 def nginx_main_conf(prefix, site_path, worker_processes=1):
     user = "user root root;\n" if os.geteuid() == 0 else ""
-    return """# Rendered by tests/integration/stack.py
+    return """# Rendered by tests/integration/harness/web.py
 {user}worker_processes {workers};
 pid {p}/nginx.pid;
 error_log {p}/error.log info;
@@ -198,7 +253,6 @@ def make_certificate(directory):
                     "-keyout", key, "-out", cert], check=True, capture_output=True)
     os.chmod(key, 0o600)
     return cert, key
-
 
 
 class RequestStream:

@@ -1,27 +1,14 @@
 """Paths, roles and process helpers shared by the integration harness (see stack.py)."""
-import atexit
-import base64
-import glob
-import hashlib
-import hmac
-import http.client
-import json
 import os
-import pwd
-import secrets
-import shutil
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import unittest
 
 ROOT = os.path.abspath(os.environ.get("TODO_API_ROOT") or
-                       os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+                       os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 BIN = os.environ.get("TODO_API_BIN") or os.path.join(ROOT, "build", "todo-api")
 SITE_FILE = os.path.join(ROOT, "nginx", "todo-api.conf")
 CACHE_DIR = os.path.join(tempfile.gettempdir(), "todo-api-test-cache-%d" % os.geteuid())
@@ -41,12 +28,12 @@ TEST_RATE_LIMIT = ("10000r/s", 10000)
 # Small process helpers
 
 
-def _log(msg):
+def log(msg):
     sys.stderr.write("stack: %s\n" % msg)
     sys.stderr.flush()
 
 
-def _pdeathsig(sig):
+def pdeathsig(sig):
     """preexec_fn: the child gets `sig` when the process that started it dies.
 
     Runs after subprocess has switched user/group, so the setting survives (a
@@ -62,7 +49,7 @@ def _pdeathsig(sig):
     return fn
 
 
-def _stat(pid):
+def proc_stat(pid):
     """(ppid, starttime) of a process, or None if it is gone."""
     try:
         with open("/proc/%d/stat" % pid, "rb") as f:
@@ -80,7 +67,7 @@ def children(pid):
     out = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
-            st = _stat(int(entry))
+            st = proc_stat(int(entry))
             if st and st[0] == pid:
                 out.append(int(entry))
     return sorted(out)
@@ -91,7 +78,7 @@ def descendants(pid):
     table = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
-            st = _stat(int(entry))
+            st = proc_stat(int(entry))
             if st:
                 table[int(entry)] = st
     found, todo = {}, [pid]
@@ -105,13 +92,13 @@ def descendants(pid):
 
 
 def alive(pid):
-    return _stat(pid) is not None
+    return proc_stat(pid) is not None
 
 
-def _kill_leftovers(procs):
+def kill_leftovers(procs):
     """SIGKILL every process of {pid: starttime} still running (same start time)."""
     for pid, start in procs.items():
-        st = _stat(pid)
+        st = proc_stat(pid)
         if st and st[1] == start:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -119,7 +106,7 @@ def _kill_leftovers(procs):
                 pass
 
 
-def _stop_process(proc, sig, timeout, name):
+def stop_process(proc, sig, timeout, name):
     """Signals a Popen, waits, SIGKILLs it and every descendant left; returns rc."""
     if proc is None:
         return None
@@ -132,15 +119,15 @@ def _stop_process(proc, sig, timeout, name):
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            _log("%s did not stop within %.0f s of %s: SIGKILL" % (name, timeout, sig.name))
+            log("%s did not stop within %.0f s of %s: SIGKILL" % (name, timeout, sig.name))
             proc.kill()
             proc.wait()
     family.update(descendants(proc.pid) if alive(proc.pid) else {})
-    _kill_leftovers(family)
+    kill_leftovers(family)
     return proc.returncode
 
 
-def _unix_listening(path):
+def unix_listening(path):
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         try:
             s.connect(path)
@@ -174,34 +161,3 @@ def tail(path, lines=40):
         return "(no %s)" % path
     text = data.decode("utf-8", "replace").splitlines()
     return "\n".join(text[-lines:])
-
-
-# ---------------------------------------------------------------------------
-# Tokens (HS256/384/512 in pure python)
-
-
-def b64url(data):
-    if isinstance(data, str):
-        data = data.encode()
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def make_token(secret, sub="user-1", ttl=3600, alg="HS256", header=None, now=None,
-               **claims):
-    """An HS* JWT. exp = now + ttl unless given; a claim given as None is left out.
-
-    header: extra/overriding header fields (e.g. {"kid": "x"}, {"alg": "none"}).
-    """
-    now = int(time.time() if now is None else now)
-    body = {"sub": sub, "iat": now, "exp": now + ttl}
-    body.update(claims)
-    body = {k: v for k, v in body.items() if v is not None}
-    head = {"alg": alg, "typ": "JWT"}
-    head.update(header or {})
-    signing_input = b64url(json.dumps(head, separators=(",", ":"))) + "." + \
-        b64url(json.dumps(body, separators=(",", ":")))
-    digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384,
-              "HS512": hashlib.sha512}.get(alg, hashlib.sha256)
-    key = secret.encode() if isinstance(secret, str) else secret
-    sig = hmac.new(key, signing_input.encode(), digest).digest()
-    return signing_input + "." + b64url(sig)
